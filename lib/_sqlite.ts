@@ -1,0 +1,98 @@
+// Private: the one place that opens SQLite connections (node:sqlite today; the
+// driver seam will replace this module's internals, not its callers).
+import { DatabaseSync } from "node:sqlite";
+
+/** A value that can be bound to a SQLite parameter or read back from a column. */
+export type SqlValue = string | number | bigint | null | Uint8Array;
+
+/** An open SQLite connection. */
+export type Connection = DatabaseSync;
+
+/** The name of the driver that opens connections. */
+export const DRIVER_NAME = "node:sqlite";
+
+/** Journal modes accepted by `PRAGMA journal_mode`. */
+export const JOURNAL_MODES = [
+  "delete",
+  "truncate",
+  "persist",
+  "memory",
+  "wal",
+  "off",
+] as const;
+
+/** Values accepted by `PRAGMA synchronous`. */
+export const SYNCHRONOUS_MODES = ["off", "normal", "full", "extra"] as const;
+
+/** Per-connection settings applied right after a connection opens. */
+export interface OpenSettings {
+  /** `PRAGMA journal_mode`; `undefined` leaves the file's mode alone. */
+  journalMode?: string;
+  /** `PRAGMA synchronous`; `undefined` leaves SQLite's default. */
+  synchronous?: string;
+  /** `PRAGMA busy_timeout` in milliseconds. */
+  busyTimeoutMs: number;
+}
+
+/** Opens `path` and applies `settings` on that connection (PRAGMAs are per connection). */
+export function openConnection(
+  path: string,
+  settings: OpenSettings,
+): Connection {
+  const db = new DatabaseSync(path);
+  try {
+    db.exec(`PRAGMA busy_timeout = ${Math.trunc(settings.busyTimeoutMs)}`);
+    if (settings.journalMode !== undefined) {
+      const row = db.prepare(`PRAGMA journal_mode = ${settings.journalMode}`)
+        .get() as { journal_mode?: string } | undefined;
+      const mode = row?.journal_mode;
+      if (mode !== undefined && mode !== settings.journalMode) {
+        throw new Error(
+          `Cannot set journal_mode to ${settings.journalMode} on ${path}: SQLite kept ${mode}`,
+        );
+      }
+    }
+    if (settings.synchronous !== undefined) {
+      db.exec(`PRAGMA synchronous = ${settings.synchronous}`);
+    }
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+/** The journal mode a connection currently uses, lower case. */
+export function journalModeOf(db: Connection): string {
+  const row = db.prepare("PRAGMA journal_mode").get() as {
+    journal_mode: string;
+  };
+  return row.journal_mode.toLowerCase();
+}
+
+/** The synchronous setting of a connection, as a name. */
+export function synchronousOf(db: Connection): string {
+  const row = db.prepare("PRAGMA synchronous").get() as { synchronous: number };
+  return SYNCHRONOUS_MODES[row.synchronous] ?? String(row.synchronous);
+}
+
+/** The SQLite library version behind the driver. */
+export function sqliteVersion(db: Connection): string {
+  const row = db.prepare("SELECT sqlite_version() AS v").get() as { v: string };
+  return row.v;
+}
+
+/** Quotes an SQL identifier (table or column name). */
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** `INSERT INTO table (columns…) VALUES (?, …)`, or `DEFAULT VALUES` for no columns. */
+export function insertSql(table: string, columns: readonly string[]): string {
+  if (columns.length === 0) {
+    return `INSERT INTO ${quoteIdent(table)} DEFAULT VALUES`;
+  }
+  return `INSERT INTO ${quoteIdent(table)} (${
+    columns.map(quoteIdent).join(", ")
+  }) VALUES (${columns.map(() => "?").join(", ")})`;
+}

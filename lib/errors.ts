@@ -1,0 +1,57 @@
+/**
+ * Errors a caller may want to catch.
+ *
+ * @module
+ */
+import type { Report } from "./report.ts";
+
+/** Where a writer was when the run was ended. */
+export interface UnfinishedWriter {
+  /** Writer id. */
+  writer: number;
+  /** Index of the operation it was on. */
+  opIndex: number;
+  /** Operations assigned to it. */
+  operations: number;
+  /** What it was doing, e.g. "in a transaction, holding the write lock". */
+  state: string;
+}
+
+/**
+ * A run did not finish before its `deadlineMs`. Its hosts have been stopped;
+ * `report` holds everything that was recorded up to then, with the unfinished
+ * operations marked `unknown` (in flight) or `skipped` (never started).
+ *
+ * @example Catch a run that passed its deadline
+ * ```ts
+ * import { createTable, DeadlineError, fixtureDb, generateRows, insertRowsInParallel } from "@dbhammer/dbhammer";
+ * import { assert } from "node:assert/strict";
+ *
+ * await using db = await fixtureDb();
+ * createTable(db, { name: "messages", columns: { msg: "TEXT" } });
+ * try {
+ *   await insertRowsInParallel(db, generateRows(2), { table: "messages", holdMs: 5000, deadlineMs: 300 });
+ * } catch (error) {
+ *   assert(error instanceof DeadlineError);
+ *   console.log(error.message, error.report.ok);
+ * }
+ * ```
+ */
+export class DeadlineError extends Error {
+  /** What the run recorded before it was stopped. */
+  readonly report: Report;
+  /** The writers that had not finished. */
+  readonly unfinished: UnfinishedWriter[];
+
+  /**
+   * @param message What happened.
+   * @param report The partial report.
+   * @param unfinished The writers that had not finished.
+   */
+  constructor(message: string, report: Report, unfinished: UnfinishedWriter[]) {
+    super(message);
+    this.name = "DeadlineError";
+    this.report = report;
+    this.unfinished = unfinished;
+  }
+}

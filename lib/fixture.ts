@@ -1,0 +1,258 @@
+/**
+ * A temporary SQLite database for a test: created in its own temp dir,
+ * opened with the settings you choose, removed with everything beside it
+ * when disposed.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import {
+  type Connection,
+  JOURNAL_MODES,
+  openConnection,
+  SYNCHRONOUS_MODES,
+} from "./_sqlite.ts";
+
+/** A `PRAGMA journal_mode` value. */
+export type JournalMode = typeof JOURNAL_MODES[number];
+
+/** A `PRAGMA synchronous` value. */
+export type Synchronous = typeof SYNCHRONOUS_MODES[number];
+
+/** Options for {@linkcode fixtureDb}. */
+export interface FixtureOptions {
+  /**
+   * Journal mode of the database. `wal` persists in the file; the others are
+   * per connection and are also the default of runs on this fixture.
+   *
+   * @default {"delete"}
+   */
+  journalMode?: JournalMode;
+  /**
+   * `PRAGMA synchronous` of the fixture's connection, and the default of runs
+   * on this fixture.
+   *
+   * @default {"full"}
+   */
+  synchronous?: Synchronous;
+  /**
+   * Busy timeout of the fixture's connection in milliseconds, and the default
+   * of runs on this fixture. 0 means lock errors surface at once.
+   *
+   * @default {0}
+   */
+  busyTimeoutMs?: number;
+  /**
+   * SQL run once on the new database, e.g. a schema. Mutually exclusive with
+   * `schemaFile`.
+   */
+  sql?: string;
+  /**
+   * A fixture SQL file (path or `file:` URL) run once on the new database,
+   * e.g. `new URL("../fixtures/messages.sql", import.meta.url)`.
+   */
+  schemaFile?: string | URL;
+  /**
+   * Directory in which the fixture's own temp dir is created.
+   *
+   * @default {the system temp dir}
+   */
+  dir?: string;
+  /**
+   * File name of the database inside the temp dir.
+   *
+   * @default {"fixture.db"}
+   */
+  name?: string;
+}
+
+/** The settings a fixture's database was opened with. */
+export interface FixtureSettings {
+  /** Journal mode. */
+  journalMode: JournalMode;
+  /** `PRAGMA synchronous`. */
+  synchronous: Synchronous;
+  /** Busy timeout in milliseconds. */
+  busyTimeoutMs: number;
+}
+
+/**
+ * A temporary database file with an open connection. Dispose it (`await
+ * using`) to close the connection and remove the temp dir with the database
+ * and its -wal, -shm and -journal files.
+ */
+export class FixtureDb implements AsyncDisposable, Disposable {
+  /** Path of the database file. */
+  readonly path: string;
+  /** The temp dir that holds the database and everything beside it. */
+  readonly dir: string;
+  /** The settings the database was opened with; runs on it default to them. */
+  readonly settings: Readonly<FixtureSettings>;
+  #connection: Connection | null;
+
+  /**
+   * Wraps an open connection; use {@linkcode fixtureDb} to create one.
+   *
+   * @param path Path of the database file.
+   * @param dir The temp dir removed on dispose.
+   * @param settings The settings the connection was opened with.
+   * @param connection The open connection.
+   */
+  constructor(
+    path: string,
+    dir: string,
+    settings: FixtureSettings,
+    connection: Connection,
+  ) {
+    this.path = path;
+    this.dir = dir;
+    this.settings = Object.freeze({ ...settings });
+    this.#connection = connection;
+  }
+
+  /**
+   * The fixture's own `node:sqlite` connection.
+   *
+   * @throws {Error} If the fixture has been disposed.
+   */
+  get connection(): Connection {
+    if (this.#connection === null) {
+      throw new Error(`Fixture database is closed: ${this.path}`);
+    }
+    return this.#connection;
+  }
+
+  /** Whether the fixture has been disposed. */
+  get closed(): boolean {
+    return this.#connection === null;
+  }
+
+  /** Closes the connection and removes the temp dir. Safe to call twice. */
+  [Symbol.dispose](): void {
+    if (this.#connection !== null) {
+      const connection = this.#connection;
+      this.#connection = null;
+      connection.close();
+    }
+    try {
+      Deno.removeSync(this.dir, { recursive: true });
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+  }
+
+  /** Closes the connection and removes the temp dir. Safe to call twice. */
+  [Symbol.asyncDispose](): Promise<void> {
+    this[Symbol.dispose]();
+    return Promise.resolve();
+  }
+}
+
+function checkChoice<T extends string>(
+  name: string,
+  value: unknown,
+  choices: readonly T[],
+): T {
+  if (typeof value !== "string" || !choices.includes(value as T)) {
+    throw new TypeError(
+      `Invalid ${name}: ${JSON.stringify(value)} (expected one of ${
+        choices.join(", ")
+      })`,
+    );
+  }
+  return value as T;
+}
+
+const FIXTURE_OPTION_NAMES = new Set([
+  "journalMode",
+  "synchronous",
+  "busyTimeoutMs",
+  "sql",
+  "schemaFile",
+  "dir",
+  "name",
+]);
+
+/**
+ * Creates a temporary database file in its own temp dir and opens it with
+ * the given settings. Dispose the result to remove it.
+ *
+ * @example Create a fixture from SQL and dispose it
+ * ```ts
+ * import { fixtureDb, rowCount } from "@dbhammer/dbhammer";
+ * import { assertEquals } from "node:assert/strict";
+ *
+ * await using db = await fixtureDb({ sql: "CREATE TABLE t(x); INSERT INTO t VALUES (1)" });
+ * assertEquals(rowCount(db, "t"), 1);
+ * ```
+ *
+ * @param options Settings, schema and location.
+ * @returns A disposable handle with `.path`.
+ * @throws {TypeError} If an option is unknown or has the wrong type.
+ * @throws {RangeError} If `busyTimeoutMs` is negative or not an integer.
+ */
+export async function fixtureDb(
+  options: FixtureOptions = {},
+): Promise<FixtureDb> {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`Invalid fixtureDb options: ${String(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!FIXTURE_OPTION_NAMES.has(key)) {
+      throw new TypeError(`Unknown fixtureDb option: ${key}`);
+    }
+  }
+  const settings: FixtureSettings = {
+    journalMode: checkChoice(
+      "journalMode",
+      options.journalMode ?? "delete",
+      JOURNAL_MODES,
+    ),
+    synchronous: checkChoice(
+      "synchronous",
+      options.synchronous ?? "full",
+      SYNCHRONOUS_MODES,
+    ),
+    busyTimeoutMs: options.busyTimeoutMs ?? 0,
+  };
+  if (
+    !Number.isInteger(settings.busyTimeoutMs) || settings.busyTimeoutMs < 0
+  ) {
+    throw new RangeError(
+      `Invalid busyTimeoutMs: ${settings.busyTimeoutMs} (expected an integer >= 0)`,
+    );
+  }
+  if (options.sql !== undefined && options.schemaFile !== undefined) {
+    throw new TypeError(
+      "Invalid fixtureDb options: give sql or schemaFile, not both",
+    );
+  }
+  const name = options.name ?? "fixture.db";
+  if (typeof name !== "string" || name === "" || /[\\/]/.test(name)) {
+    throw new TypeError(
+      `Invalid name: ${JSON.stringify(name)} (expected a file name)`,
+    );
+  }
+  let sql = options.sql;
+  if (options.schemaFile !== undefined) {
+    try {
+      sql = await Deno.readTextFile(options.schemaFile);
+    } catch (error) {
+      throw new Error(`Cannot read schemaFile ${String(options.schemaFile)}`, {
+        cause: error,
+      });
+    }
+  }
+  const dir = await Deno.makeTempDir({ dir: options.dir, prefix: "dbhammer-" });
+  const path = join(dir, name);
+  let connection: Connection | undefined;
+  try {
+    connection = openConnection(path, settings);
+    if (sql !== undefined && sql.trim() !== "") connection.exec(sql);
+    return new FixtureDb(path, dir, settings, connection);
+  } catch (error) {
+    connection?.close();
+    await Deno.remove(dir, { recursive: true });
+    throw error;
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * Example rows for a run.
+ *
+ * @module
+ */
+import type { SqlValue } from "./_sqlite.ts";
+import type { Row } from "./table.ts";
+
+/** Options for {@linkcode generateRows}. */
+export interface GenerateRowsOptions {
+  /**
+   * Column that gets a unique UUID in every row.
+   *
+   * @default {"msg"}
+   */
+  column?: string;
+  /**
+   * Size of that column's value in bytes: the UUID followed by filler, so
+   * rows can be made as large as a test needs. At least 36 (a UUID).
+   *
+   * @default {36}
+   */
+  payloadBytes?: number;
+  /**
+   * More columns: a fixed value, or a function of the row index.
+   *
+   * @default {{}}
+   */
+  columns?: Record<string, SqlValue | ((index: number) => SqlValue)>;
+}
+
+const UUID_BYTES = 36;
+
+/**
+ * Makes `n` rows; by default `{ msg: <unique UUID> }`, matching the example
+ * table `messages(msg TEXT)`.
+ *
+ * @example Rows for the example table
+ * ```ts
+ * import { generateRows } from "@dbhammer/dbhammer";
+ * import { assertEquals } from "node:assert/strict";
+ *
+ * const rows = generateRows(3);
+ * assertEquals(rows.length, 3);
+ * assertEquals(new Set(rows.map((r) => r.msg)).size, 3);
+ * ```
+ *
+ * @example Large rows with another column
+ * ```ts
+ * import { generateRows } from "@dbhammer/dbhammer";
+ * import { assertEquals } from "node:assert/strict";
+ *
+ * const rows = generateRows(2, { payloadBytes: 1_000_000, columns: { n: (i) => i } });
+ * assertEquals((rows[1].msg as string).length, 1_000_000);
+ * assertEquals(rows[1].n, 1);
+ * ```
+ *
+ * @param n How many rows.
+ * @param options Column name, payload size, extra columns.
+ * @returns The rows.
+ * @throws {RangeError} If `n` is negative or not an integer, or `payloadBytes` is below 36.
+ * @throws {TypeError} If an option has the wrong type.
+ */
+export function generateRows(
+  n: number,
+  options: GenerateRowsOptions = {},
+): Row[] {
+  if (!Number.isInteger(n) || n < 0) {
+    throw new RangeError(`Invalid n: ${n} (expected an integer >= 0)`);
+  }
+  const column = options.column ?? "msg";
+  if (typeof column !== "string" || column === "") {
+    throw new TypeError(`Invalid column: ${JSON.stringify(column)}`);
+  }
+  const payloadBytes = options.payloadBytes ?? UUID_BYTES;
+  if (!Number.isInteger(payloadBytes) || payloadBytes < UUID_BYTES) {
+    throw new RangeError(
+      `Invalid payloadBytes: ${payloadBytes} (expected an integer >= ${UUID_BYTES})`,
+    );
+  }
+  const extra = Object.entries(options.columns ?? {});
+  if (extra.some(([name]) => name === column)) {
+    throw new TypeError(`Invalid columns: "${column}" is the UUID column`);
+  }
+  const filler = "x".repeat(payloadBytes - UUID_BYTES);
+  const rows: Row[] = [];
+  for (let i = 0; i < n; i++) {
+    const row: Row = { [column]: crypto.randomUUID() + filler };
+    for (const [name, value] of extra) {
+      row[name] = typeof value === "function" ? value(i) : value;
+    }
+    rows.push(row);
+  }
+  return rows;
+}

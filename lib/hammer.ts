@@ -1,0 +1,421 @@
+/**
+ * The orchestrator: validates a plan, starts the writer hosts, opens the start
+ * barrier, collects every outcome and builds the report.
+ *
+ * @module
+ */
+import { type ColumnInfo, requireTable, withConnection } from "./_db.ts";
+import type { HostInit, HostMessage, WriterAssignment } from "./_protocol.ts";
+import {
+  allocateShared,
+  describeState,
+  GO,
+  inTransaction,
+  now,
+  readProgress,
+  STOP,
+  WriterState,
+} from "./_shared.ts";
+import {
+  type Connection,
+  journalModeOf,
+  quoteIdent,
+  sqliteVersion,
+} from "./_sqlite.ts";
+import { DeadlineError, type UnfinishedWriter } from "./errors.ts";
+import type { JournalMode } from "./fixture.ts";
+import { type HammerPlan, resolvePlan, type RunSettings } from "./plan.ts";
+import {
+  type Baseline,
+  buildReport,
+  type HostStatus,
+  type HostSummary,
+  type Outcome,
+  type Report,
+} from "./report.ts";
+import { toSqlValue } from "./table.ts";
+
+const live = new Set<Worker>();
+
+/**
+ * How many writer hosts (Workers) are alive right now, across all runs. Zero
+ * whenever no run is in progress: a run ends all of its hosts on every path.
+ *
+ * @example No host outlives a run
+ * ```ts
+ * import { liveHosts } from "@dbhammer/dbhammer";
+ * import { assertEquals } from "node:assert/strict";
+ *
+ * assertEquals(liveHosts(), 0);
+ * ```
+ *
+ * @returns The number of live hosts.
+ */
+export function liveHosts(): number {
+  return live.size;
+}
+
+interface Prepared {
+  baseline: Baseline;
+  journalMode: JournalMode;
+  sqliteVersion: string;
+}
+
+function checkColumns(columns: ColumnInfo[], settings: RunSettings): void {
+  const names = new Set(columns.map((c) => c.name));
+  for (const column of settings.columns) {
+    if (!names.has(column)) {
+      throw new TypeError(
+        `Invalid rows: "${column}" is not a column of ${settings.table} (its columns: ${
+          [...names].join(", ")
+        })`,
+      );
+    }
+  }
+  for (const c of columns) {
+    if (
+      c.notNull && !c.hasDefault && !c.primaryKey &&
+      !settings.columns.includes(c.name)
+    ) {
+      throw new TypeError(
+        `Invalid rows: they lack column "${c.name}" of ${settings.table}, which is NOT NULL without a default`,
+      );
+    }
+  }
+}
+
+function prepareDatabase(conn: Connection, settings: RunSettings): Prepared {
+  checkColumns(requireTable(conn, settings.table, settings.path), settings);
+  // WAL lives in the file: switch it here, once, before any writer opens.
+  const current = journalModeOf(conn);
+  if (
+    settings.journalMode !== null &&
+    (settings.journalMode === "wal") !== (current === "wal")
+  ) {
+    conn.prepare(`PRAGMA journal_mode = ${settings.journalMode}`).get();
+  }
+  const table = quoteIdent(settings.table);
+  const row = conn.prepare(
+    `SELECT count(*) AS n, coalesce(max(rowid), 0) AS m FROM ${table}`,
+  )
+    .get() as { n: number; m: number };
+  return {
+    baseline: { rows: Number(row.n), maxRowid: Number(row.m) },
+    journalMode: (settings.journalMode ?? current) as JournalMode,
+    sqliteVersion: sqliteVersion(conn),
+  };
+}
+
+function assign(plan: HammerPlan, settings: RunSettings): WriterAssignment[] {
+  const writers: WriterAssignment[] = Array.from(
+    { length: settings.writers },
+    (_, id) => ({ id, operations: [] }),
+  );
+  const keysOf: number[][] = writers.map(() => []);
+  const rows = plan.workload.rows;
+  // Rows are dealt out to the writers like cards: row i goes to writer i % writers.
+  for (let key = 0; key < rows.length; key++) {
+    keysOf[key % settings.writers].push(key);
+  }
+  for (const writer of writers) {
+    const keys = keysOf[writer.id];
+    for (let i = 0; i < keys.length; i += settings.rowsPerTransaction) {
+      const chunk = keys.slice(i, i + settings.rowsPerTransaction);
+      writer.operations.push({
+        seq: writer.operations.length,
+        keys: chunk,
+        rows: chunk.map((key) =>
+          settings.columns.map((c) => toSqlValue(rows[key][c]))
+        ),
+        fingerprints: [],
+      });
+    }
+  }
+  return writers;
+}
+
+interface HostState {
+  id: number;
+  worker: Worker;
+  writers: number[];
+  status: HostStatus | "starting" | "running";
+  error: string | null;
+}
+
+/**
+ * Runs a plan: spawns the writer hosts, starts every writer at the same
+ * instant through a shared-memory barrier, and returns what each operation
+ * did. A host that crashes is reported (its writers' unfinished operations
+ * marked), never waited for.
+ *
+ * @example Hammer a table with the general entry point
+ * ```ts
+ * import { createTable, fixtureDb, generateRows, hammer } from "@dbhammer/dbhammer";
+ * import { assertEquals } from "node:assert/strict";
+ *
+ * await using db = await fixtureDb();
+ * createTable(db, { name: "messages", columns: { msg: "TEXT" } });
+ * const report = await hammer({
+ *   db,
+ *   workload: { kind: "insert", table: "messages", rows: generateRows(6) },
+ *   writers: 3,
+ *   busyTimeoutMs: 5000,
+ * });
+ * assertEquals(report.ok, 6);
+ * ```
+ *
+ * @param plan Database, workload and options.
+ * @returns The report of the run.
+ * @throws {TypeError} If an option, the table or the rows are invalid (before anything is spawned).
+ * @throws {RangeError} If a number is out of range (before anything is spawned).
+ * @throws {DeadlineError} If the run passes `deadlineMs`; it carries the partial report.
+ * @throws {Error} If a host cannot open the database.
+ */
+export async function hammer(plan: HammerPlan): Promise<Report> {
+  const resolved = resolvePlan(plan);
+  const prepared = withConnection(
+    plan.db,
+    (conn) => prepareDatabase(conn, resolved),
+  );
+  const settings: RunSettings = {
+    ...resolved,
+    journalMode: prepared.journalMode,
+  };
+  const assignments = assign(plan, settings);
+  return await run(settings, assignments, prepared);
+}
+
+function run(
+  settings: RunSettings,
+  assignments: WriterAssignment[],
+  prepared: Prepared,
+): Promise<Report> {
+  const sharedBuffer = allocateShared(settings.writers);
+  const shared = new Int32Array(sharedBuffer);
+  const outcomes: Outcome[] = [];
+  const hosts: HostState[] = [];
+  let startedAt = 0;
+  let ready = 0;
+  let settled = false;
+  let sqliteVersionSeen = prepared.sqliteVersion;
+
+  return new Promise<Report>((resolve, reject) => {
+    const stopHost = (
+      host: HostState,
+      status: HostStatus,
+      error: string | null,
+    ): void => {
+      if (
+        host.status === "done" || host.status === "crashed" ||
+        host.status === "stopped"
+      ) return;
+      host.status = status;
+      host.error = error;
+      host.worker.terminate();
+      live.delete(host.worker);
+    };
+
+    // The duration runs to the last operation's end, or to now for a run
+    // stopped at its deadline.
+    const finishReport = (stoppedNow: boolean): Report => {
+      const endMs = startedAt === 0 ? 0 : now() - startedAt;
+      const seen = new Set(outcomes.map((o) => `${o.writer}:${o.seq}`));
+      for (const writer of assignments) {
+        const progress = readProgress(shared, writer.id);
+        for (const [index, op] of writer.operations.entries()) {
+          if (seen.has(`${writer.id}:${op.seq}`)) continue;
+          const inFlight = index === progress.opIndex &&
+            inTransaction(progress.state);
+          outcomes.push({
+            writer: writer.id,
+            seq: op.seq,
+            keys: op.keys,
+            outcome: inFlight ? "unknown" : "skipped",
+            code: null,
+            message: inFlight
+              ? "in flight when its host ended: it may or may not have committed"
+              : "not started: its host ended first",
+            attempts: inFlight ? 1 : 0,
+            startMs: null,
+            endMs: null,
+            lockWaitMs: 0,
+            commitSeq: null,
+            rowids: [],
+            fingerprints: op.fingerprints,
+          });
+        }
+      }
+      const lastEnd = outcomes.reduce((m, o) => Math.max(m, o.endMs ?? 0), 0);
+      return buildReport({
+        settings,
+        sqliteVersion: sqliteVersionSeen,
+        startedAtMs: startedAt === 0 ? Date.now() : startedAt,
+        baseline: prepared.baseline,
+        outcomes,
+        hosts: hosts.map((h): HostSummary => ({
+          host: h.id,
+          writers: h.writers,
+          status: h.status === "starting" || h.status === "running"
+            ? "stopped"
+            : h.status,
+          error: h.error,
+        })),
+        durationMs: stoppedNow ? endMs : lastEnd,
+      });
+    };
+
+    const settle = (): void => {
+      if (settled) return;
+      if (
+        hosts.some((h) => h.status === "starting" || h.status === "running")
+      ) return;
+      settled = true;
+      clearTimeout(deadline);
+      resolve(finishReport(false));
+    };
+
+    const abort = (error: Error): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
+      Atomics.store(shared, STOP, 1);
+      for (const host of hosts) stopHost(host, "stopped", error.message);
+      reject(error);
+    };
+
+    const deadline = setTimeout(() => {
+      if (settled) return;
+      settled = true;
+      Atomics.store(shared, STOP, 1);
+      const unfinished: UnfinishedWriter[] = [];
+      for (const writer of assignments) {
+        const host = hosts[writer.id % settings.threads];
+        if (host.status !== "starting" && host.status !== "running") continue;
+        const progress = readProgress(shared, writer.id);
+        if (progress.state === WriterState.done) continue;
+        unfinished.push({
+          writer: writer.id,
+          opIndex: progress.opIndex,
+          operations: writer.operations.length,
+          state: describeState(progress.state),
+        });
+      }
+      for (const host of hosts) {
+        stopHost(
+          host,
+          "stopped",
+          `stopped at the deadline of ${settings.deadlineMs} ms`,
+        );
+      }
+      const report = finishReport(true);
+      const list = unfinished.map((u) =>
+        `writer ${u.writer} (operation ${
+          u.opIndex + 1
+        } of ${u.operations}): ${u.state}`
+      );
+      reject(
+        new DeadlineError(
+          `Run passed its deadline of ${settings.deadlineMs} ms with ${unfinished.length} writer${
+            unfinished.length === 1 ? "" : "s"
+          } unfinished: ${list.join("; ")}`,
+          report,
+          unfinished,
+        ),
+      );
+    }, settings.deadlineMs);
+
+    const onMessage = (host: HostState, message: HostMessage): void => {
+      if (settled) return;
+      switch (message.type) {
+        case "ready":
+          sqliteVersionSeen = message.sqliteVersion;
+          host.status = "running";
+          if (++ready === hosts.length) {
+            startedAt = now();
+            Atomics.store(shared, GO, 1);
+            Atomics.notify(shared, GO);
+          }
+          break;
+        case "setup-failed":
+          abort(
+            new Error(
+              `Writer host ${host.id} could not open ${settings.path}: ${message.error.message}`,
+            ),
+          );
+          break;
+        case "outcome": {
+          const o = message.outcome;
+          o.startMs = o.startMs === null ? null : o.startMs - startedAt;
+          o.endMs = o.endMs === null ? null : o.endMs - startedAt;
+          outcomes.push(o);
+          break;
+        }
+        case "crash-point":
+          if (settings.crash?.how === "kill") {
+            stopHost(
+              host,
+              "crashed",
+              `killed by crash injection: writer ${message.writer} after ${settings.crash.afterOps} operations${
+                settings.crash.inTransaction ? ", inside a transaction" : ""
+              }`,
+            );
+            settle();
+          }
+          break;
+        case "done":
+          stopHost(host, "done", null);
+          settle();
+          break;
+      }
+    };
+
+    const hostUrl = new URL("./host.ts", import.meta.url);
+    for (let id = 0; id < settings.threads; id++) {
+      const worker = new Worker(hostUrl, {
+        type: "module",
+        name: `dbhammer-host-${id}`,
+      });
+      live.add(worker);
+      const host: HostState = {
+        id,
+        worker,
+        writers: assignments.filter((w) => w.id % settings.threads === id).map((
+          w,
+        ) => w.id),
+        status: "starting",
+        error: null,
+      };
+      hosts.push(host);
+      worker.addEventListener("message", (event: MessageEvent<HostMessage>) => {
+        onMessage(host, event.data);
+      });
+      const onError = (event: Event): void => {
+        event.preventDefault();
+        if (settled) return;
+        const message = event instanceof ErrorEvent
+          ? event.message
+          : "message could not be read";
+        if (host.status === "starting") {
+          abort(
+            new Error(
+              `Writer host ${host.id} failed before the start: ${message}`,
+            ),
+          );
+          return;
+        }
+        stopHost(host, "crashed", message);
+        settle();
+      };
+      worker.addEventListener("error", onError);
+      worker.addEventListener("messageerror", onError);
+      const init: HostInit = {
+        type: "init",
+        hostId: id,
+        settings,
+        shared: sharedBuffer,
+        writers: assignments.filter((w) => w.id % settings.threads === id),
+      };
+      worker.postMessage(init);
+    }
+  });
+}

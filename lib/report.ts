@@ -1,0 +1,439 @@
+/**
+ * What a run did: every operation's outcome, counts, latency, throughput, per
+ * writer and per host, as plain JSON-serialisable data; and its text summary.
+ *
+ * @module
+ */
+import { codeName } from "./_errors.ts";
+import type { RunSettings } from "./plan.ts";
+
+/**
+ * How an operation ended: `ok` (committed), `busy` (SQLITE_BUSY family),
+ * `locked` (SQLITE_LOCKED family), `error` (any other error), `unknown` (in
+ * flight when its host died or the run was stopped: it may or may not have
+ * committed) or `skipped` (never started).
+ */
+export type OutcomeKind =
+  | "ok"
+  | "busy"
+  | "locked"
+  | "error"
+  | "unknown"
+  | "skipped";
+
+/** One operation (one transaction) of one writer. */
+export interface Outcome {
+  /** Writer id (0-based). */
+  writer: number;
+  /** Index of the operation in the writer's sequence. */
+  seq: number;
+  /** Index of each row of the operation in the run's input rows. */
+  keys: number[];
+  /** How it ended. */
+  outcome: OutcomeKind;
+  /** SQLite's (extended) result code of a failure, if the driver gave one. */
+  code: number | null;
+  /** The failure's message. */
+  message: string | null;
+  /** How many times the transaction was tried. */
+  attempts: number;
+  /** Start, in ms since the run started (the start barrier opened); `null` if never started. */
+  startMs: number | null;
+  /** End, in ms since the run started; `null` if it never ended. */
+  endMs: number | null;
+  /** Time spent waiting for the lock outside SQLite (asynchronous busy waits). */
+  lockWaitMs: number;
+  /** Position in commit order (1 = first commit of the run), for `ok` operations. */
+  commitSeq: number | null;
+  /** Rowids of the inserted rows, for `ok` operations. */
+  rowids: number[];
+  /** Fingerprint of each row's values, to recognise it in the database. */
+  fingerprints: string[];
+}
+
+/** Latency percentiles in milliseconds. */
+export interface LatencySummary {
+  /** Fastest. */
+  minMs: number;
+  /** Median. */
+  p50Ms: number;
+  /** 95th percentile. */
+  p95Ms: number;
+  /** 99th percentile. */
+  p99Ms: number;
+  /** Slowest. */
+  maxMs: number;
+}
+
+/** Counts of one error code. */
+export interface ErrorCount {
+  /** SQLite result code, or `null`. */
+  code: number | null;
+  /** SQLite's name for it, e.g. `SQLITE_BUSY`. */
+  name: string;
+  /** Outcome class. */
+  outcome: OutcomeKind;
+  /** One message seen with it. */
+  message: string;
+  /** How many operations failed with it. */
+  count: number;
+}
+
+/** How a host (Worker) ended. */
+export type HostStatus = "done" | "crashed" | "stopped";
+
+/** One row of the per-writer table. */
+export interface WriterSummary {
+  /** Writer id. */
+  writer: number;
+  /** Host that ran it. */
+  host: number;
+  /** How its host ended. */
+  status: HostStatus;
+  /** Operations assigned. */
+  intended: number;
+  /** Committed. */
+  ok: number;
+  /** SQLITE_BUSY family. */
+  busy: number;
+  /** SQLITE_LOCKED family. */
+  locked: number;
+  /** Other errors. */
+  error: number;
+  /** In flight when its host died. */
+  unknown: number;
+  /** Never started. */
+  skipped: number;
+  /** Rows committed. */
+  rows: number;
+}
+
+/** One host of the run. */
+export interface HostSummary {
+  /** Host id. */
+  host: number;
+  /** Writers it ran. */
+  writers: number[];
+  /** How it ended. */
+  status: HostStatus;
+  /** Why it crashed or was stopped, if it did not finish. */
+  error: string | null;
+}
+
+/** The table's state before the run, to tell old rows from new ones. */
+export interface Baseline {
+  /** Rows in the table before the run. */
+  rows: number;
+  /** Largest rowid before the run (0 for an empty table). */
+  maxRowid: number;
+}
+
+/** Everything a run did. Plain data: `JSON.stringify` keeps all of it. */
+export interface Report {
+  /** The settings that ran. */
+  settings: RunSettings;
+  /** SQLite library version. */
+  sqliteVersion: string;
+  /** When the run started (ISO 8601). */
+  startedAt: string;
+  /** The table before the run. */
+  baseline: Baseline;
+  /** Operations intended. */
+  intended: number;
+  /** Operations committed. */
+  ok: number;
+  /** Operations failed with SQLITE_BUSY. */
+  busy: number;
+  /** Operations failed with SQLITE_LOCKED. */
+  locked: number;
+  /** `busy + locked`. */
+  lockErrors: number;
+  /** Operations failed with any other error. */
+  otherErrors: number;
+  /** Operations in flight when their host died or the run stopped. */
+  unknown: number;
+  /** Operations never started. */
+  skipped: number;
+  /** Rows intended. */
+  rowsIntended: number;
+  /** Rows committed by `ok` operations. */
+  rowsWritten: number;
+  /** Failures by code, most frequent first. */
+  errorsByCode: ErrorCount[];
+  /** From the start barrier opening to the last operation's end. */
+  durationMs: number;
+  /** Committed operations per second. */
+  commitsPerSec: number;
+  /** Latency of committed operations; `null` if none committed. */
+  latency: LatencySummary | null;
+  /** Total time writers spent waiting for the lock outside SQLite. */
+  lockWaitMs: number;
+  /** Per-writer table. */
+  perWriter: WriterSummary[];
+  /** Hosts and how they ended. */
+  hosts: HostSummary[];
+  /** Committed operations in commit order. */
+  commitOrder: { writer: number; seq: number }[];
+  /** Every operation, by writer then sequence. */
+  outcomes: Outcome[];
+}
+
+/** What the orchestrator hands to {@linkcode buildReport}. */
+export interface ReportInput {
+  /** Settings that ran. */
+  settings: RunSettings;
+  /** SQLite version. */
+  sqliteVersion: string;
+  /** Start time, ms since the epoch. */
+  startedAtMs: number;
+  /** Table before the run. */
+  baseline: Baseline;
+  /** Every operation, times relative to the start. */
+  outcomes: Outcome[];
+  /** Hosts. */
+  hosts: HostSummary[];
+  /** Run duration in ms. */
+  durationMs: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[Math.min(rank, sorted.length) - 1];
+}
+
+function round(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}
+
+/** Summarises latencies (nearest-rank percentiles), or `null` for none. */
+export function summarizeLatency(latencies: number[]): LatencySummary | null {
+  if (latencies.length === 0) return null;
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return {
+    minMs: round(sorted[0]),
+    p50Ms: round(percentile(sorted, 50)),
+    p95Ms: round(percentile(sorted, 95)),
+    p99Ms: round(percentile(sorted, 99)),
+    maxMs: round(sorted[sorted.length - 1]),
+  };
+}
+
+/**
+ * Builds a report from a run's outcomes. Used by the orchestrator; exported
+ * for tools that post-process outcomes.
+ *
+ * @param input Settings, outcomes and hosts of a run.
+ * @returns The report.
+ */
+export function buildReport(input: ReportInput): Report {
+  const outcomes = [...input.outcomes].sort((a, b) =>
+    a.writer - b.writer || a.seq - b.seq
+  );
+  const count = (kind: OutcomeKind): number =>
+    outcomes.reduce((n, o) => n + (o.outcome === kind ? 1 : 0), 0);
+  const okOutcomes = outcomes.filter((o) => o.outcome === "ok");
+  const errors = new Map<string, ErrorCount>();
+  for (const o of outcomes) {
+    if (
+      o.outcome === "ok" || o.outcome === "skipped" || o.outcome === "unknown"
+    ) continue;
+    const key = `${o.outcome}:${o.code}`;
+    const entry = errors.get(key);
+    if (entry) entry.count++;
+    else {
+      errors.set(key, {
+        code: o.code,
+        name: o.code === null ? "no code" : codeName(o.code),
+        outcome: o.outcome,
+        message: o.message ?? "",
+        count: 1,
+      });
+    }
+  }
+  const hostOf = new Map<number, HostSummary>();
+  for (const host of input.hosts) {
+    for (const w of host.writers) hostOf.set(w, host);
+  }
+  const perWriter: WriterSummary[] = [];
+  for (let writer = 0; writer < input.settings.writers; writer++) {
+    const mine = outcomes.filter((o) => o.writer === writer);
+    const tally = (kind: OutcomeKind): number =>
+      mine.reduce((n, o) => n + (o.outcome === kind ? 1 : 0), 0);
+    const host = hostOf.get(writer);
+    perWriter.push({
+      writer,
+      host: host?.host ?? -1,
+      status: host?.status ?? "done",
+      intended: mine.length,
+      ok: tally("ok"),
+      busy: tally("busy"),
+      locked: tally("locked"),
+      error: tally("error"),
+      unknown: tally("unknown"),
+      skipped: tally("skipped"),
+      rows: mine.reduce((n, o) => n + o.rowids.length, 0),
+    });
+  }
+  const busy = count("busy");
+  const locked = count("locked");
+  const durationMs = round(Math.max(input.durationMs, 0));
+  return {
+    settings: input.settings,
+    sqliteVersion: input.sqliteVersion,
+    startedAt: new Date(input.startedAtMs).toISOString(),
+    baseline: input.baseline,
+    intended: outcomes.length,
+    ok: okOutcomes.length,
+    busy,
+    locked,
+    lockErrors: busy + locked,
+    otherErrors: count("error"),
+    unknown: count("unknown"),
+    skipped: count("skipped"),
+    rowsIntended: outcomes.reduce((n, o) => n + o.keys.length, 0),
+    rowsWritten: okOutcomes.reduce((n, o) => n + o.rowids.length, 0),
+    errorsByCode: [...errors.values()].sort((a, b) => b.count - a.count),
+    durationMs,
+    commitsPerSec: durationMs > 0
+      ? round(okOutcomes.length / (durationMs / 1000))
+      : 0,
+    latency: summarizeLatency(
+      okOutcomes.map((o) => (o.endMs ?? 0) - (o.startMs ?? 0)),
+    ),
+    lockWaitMs: round(outcomes.reduce((n, o) => n + o.lockWaitMs, 0)),
+    perWriter,
+    hosts: input.hosts,
+    commitOrder: okOutcomes.filter((o) => o.commitSeq !== null)
+      .sort((a, b) => (a.commitSeq ?? 0) - (b.commitSeq ?? 0))
+      .map((o) => ({ writer: o.writer, seq: o.seq })),
+    outcomes,
+  };
+}
+
+function ms(value: number): string {
+  return value >= 100 ? `${value.toFixed(0)} ms` : `${value.toFixed(2)} ms`;
+}
+
+function pct(part: number, whole: number): string {
+  return whole === 0 ? "0.0%" : `${((part / whole) * 100).toFixed(1)}%`;
+}
+
+/**
+ * Formats a report as a text summary in the pgbench/k6 shape: settings first,
+ * then done/intended, failures by class, latency and throughput.
+ *
+ * @example Print a run's summary
+ * ```ts
+ * import { createTable, fixtureDb, formatReport, generateRows, insertRowsInParallel } from "@dbhammer/dbhammer";
+ *
+ * await using db = await fixtureDb();
+ * createTable(db, { name: "messages", columns: { msg: "TEXT" } });
+ * const report = await insertRowsInParallel(db, generateRows(4), { table: "messages", busyTimeoutMs: 5000 });
+ * console.log(formatReport(report));
+ * ```
+ *
+ * @param report A run's report.
+ * @returns Lines of text, without a trailing newline.
+ */
+export function formatReport(report: Report): string {
+  const s = report.settings;
+  const lines: string[] = [];
+  const row = (label: string, value: string): void => {
+    lines.push(`  ${(label + ":").padEnd(23)} ${value}`);
+  };
+  lines.push(
+    `dbhammer: ${s.workload} into "${s.table}" (${s.driver}, SQLite ${report.sqliteVersion})`,
+  );
+  lines.push("settings");
+  row("database", s.path);
+  row(
+    "writers / threads",
+    `${s.writers} / ${s.threads} (${
+      s.busyWait === "sqlite"
+        ? "one writer per thread; SQLite's busy handler waits"
+        : "writers share threads; waits are asynchronous"
+    })`,
+  );
+  row("journal / synchronous", `${s.journalMode ?? "?"} / ${s.synchronous}`);
+  row("busy timeout", `${s.busyTimeoutMs} ms`);
+  row(
+    "transactions",
+    `${s.transaction}, ${s.rowsPerTransaction} row${
+      s.rowsPerTransaction === 1 ? "" : "s"
+    } each, hold ${s.holdMs} ms`,
+  );
+  if (s.crash !== null) {
+    row(
+      "crash injection",
+      `writer ${s.crash.writer} after ${s.crash.afterOps} ops (${s.crash.how}${
+        s.crash.inTransaction ? ", in transaction" : ""
+      })`,
+    );
+  }
+  lines.push("results");
+  row(
+    "done/intended",
+    `${report.ok}/${report.intended} operations (${
+      pct(report.ok, report.intended)
+    }), ${report.rowsWritten}/${report.rowsIntended} rows`,
+  );
+  row(
+    "lock errors",
+    `${report.lockErrors} (${
+      pct(report.lockErrors, report.intended)
+    }; busy ${report.busy}, locked ${report.locked})`,
+  );
+  row("other errors", `${report.otherErrors}`);
+  if (report.unknown > 0 || report.skipped > 0) {
+    row("unknown / not run", `${report.unknown} / ${report.skipped}`);
+  }
+  for (const e of report.errorsByCode) {
+    row(
+      `  ${e.outcome}`,
+      `${e.count} × ${e.code ?? "-"} ${e.name}: ${e.message}`,
+    );
+  }
+  if (report.latency !== null) {
+    const l = report.latency;
+    row(
+      "latency (ok)",
+      `min ${ms(l.minMs)}, p50 ${ms(l.p50Ms)}, p95 ${ms(l.p95Ms)}, p99 ${
+        ms(l.p99Ms)
+      }, max ${ms(l.maxMs)}`,
+    );
+  }
+  if (report.lockWaitMs > 0) row("async lock wait", ms(report.lockWaitMs));
+  row(
+    "throughput",
+    `${report.commitsPerSec.toFixed(1)} commits/s over ${
+      (report.durationMs / 1000).toFixed(2)
+    } s`,
+  );
+  const done = report.hosts.filter((h) => h.status === "done").length;
+  row(
+    "hosts",
+    `${done} done, ${report.hosts.length - done} not (crashed ${
+      report.hosts.filter((h) => h.status === "crashed").length
+    }, stopped ${report.hosts.filter((h) => h.status === "stopped").length})`,
+  );
+  for (const host of report.hosts) {
+    if (host.status !== "done") {
+      lines.push(
+        `  host ${host.host} (writers ${
+          host.writers.join(", ")
+        }) ${host.status}: ${host.error}`,
+      );
+    }
+  }
+  const failing = report.perWriter.filter((w) => w.ok < w.intended);
+  if (failing.length > 0) {
+    lines.push("writers that did not finish everything");
+    for (const w of failing.slice(0, 10)) {
+      lines.push(
+        `  writer ${w.writer}: ${w.ok}/${w.intended} ok, busy ${w.busy}, locked ${w.locked}, error ${w.error}, unknown ${w.unknown}, not run ${w.skipped}`,
+      );
+    }
+    if (failing.length > 10) lines.push(`  … and ${failing.length - 10} more`);
+  }
+  return lines.join("\n");
+}
