@@ -8,6 +8,7 @@ import { type ColumnInfo, requireTable, withConnection } from "./_db.ts";
 import type { HostInit, HostMessage, WriterAssignment } from "./_protocol.ts";
 import {
   allocateShared,
+  delay,
   describeState,
   GO,
   inTransaction,
@@ -16,9 +17,11 @@ import {
   STOP,
   WriterState,
 } from "./_shared.ts";
+import { classifyError } from "./_errors.ts";
 import {
   type Connection,
   journalModeOf,
+  openConnection,
   quoteIdent,
   sqliteVersion,
 } from "./_sqlite.ts";
@@ -92,7 +95,16 @@ function prepareDatabase(conn: Connection, settings: RunSettings): Prepared {
     settings.journalMode !== null &&
     (settings.journalMode === "wal") !== (current === "wal")
   ) {
-    conn.prepare(`PRAGMA journal_mode = ${settings.journalMode}`).get();
+    try {
+      conn.prepare(`PRAGMA journal_mode = ${settings.journalMode}`).get();
+    } catch (error) {
+      throw new Error(
+        `Cannot switch ${settings.path} from journal_mode ${current} to ${settings.journalMode}: ${
+          (error as Error).message
+        } (leaving WAL needs the only open connection; pass the fixture itself, or close other connections)`,
+        { cause: error },
+      );
+    }
   }
   const table = quoteIdent(settings.table);
   const row = conn.prepare(
@@ -132,6 +144,33 @@ function assign(plan: HammerPlan, settings: RunSettings): WriterAssignment[] {
     }
   }
   return writers;
+}
+
+/** How long a run waits for stopped hosts' locks to be released. */
+const LOCK_RELEASE_WAIT_MS = 2000;
+
+/**
+ * Whether a fresh connection can take the write lock; waits (bounded) for the
+ * threads of terminated hosts to wind down and release theirs.
+ */
+async function lockReleased(path: string): Promise<boolean> {
+  const conn = openConnection(path, { busyTimeoutMs: 0 });
+  try {
+    const started = now();
+    for (;;) {
+      try {
+        conn.prepare("BEGIN IMMEDIATE").run();
+        conn.prepare("ROLLBACK").run();
+        return true;
+      } catch (error) {
+        if (classifyError(error).outcome === "error") throw error;
+        if (now() - started > LOCK_RELEASE_WAIT_MS) return false;
+        await delay(5);
+      }
+    }
+  } finally {
+    conn.close();
+  }
 }
 
 interface HostState {
@@ -271,7 +310,11 @@ function run(
       ) return;
       settled = true;
       clearTimeout(deadline);
-      resolve(finishReport(false));
+      lockReleased(settings.path).then((free) => {
+        const report = finishReport(false);
+        report.lockFreeAfterRun = free;
+        resolve(report);
+      }, reject);
     };
 
     const abort = (error: Error): void => {
@@ -313,15 +356,17 @@ function run(
           u.opIndex + 1
         } of ${u.operations}): ${u.state}`
       );
-      reject(
-        new DeadlineError(
-          `Run passed its deadline of ${settings.deadlineMs} ms with ${unfinished.length} writer${
-            unfinished.length === 1 ? "" : "s"
-          } unfinished: ${list.join("; ")}`,
-          report,
-          unfinished,
-        ),
+      const error = new DeadlineError(
+        `Run passed its deadline of ${settings.deadlineMs} ms with ${unfinished.length} writer${
+          unfinished.length === 1 ? "" : "s"
+        } unfinished: ${list.join("; ")}`,
+        report,
+        unfinished,
       );
+      lockReleased(settings.path).then((free) => {
+        report.lockFreeAfterRun = free;
+        reject(error);
+      }, reject);
     }, settings.deadlineMs);
 
     const onMessage = (host: HostState, message: HostMessage): void => {

@@ -172,6 +172,12 @@ export interface Report {
   perWriter: WriterSummary[];
   /** Hosts and how they ended. */
   hosts: HostSummary[];
+  /**
+   * Whether a fresh connection could take the write lock after the run (it
+   * waits up to 2 s for the threads of killed hosts to release theirs). A
+   * `false` means a lock was left held: an abandoned transaction.
+   */
+  lockFreeAfterRun: boolean;
   /** Committed operations in commit order. */
   commitOrder: { writer: number; seq: number }[];
   /** Every operation, by writer then sequence. */
@@ -303,6 +309,7 @@ export function buildReport(input: ReportInput): Report {
     lockWaitMs: round(outcomes.reduce((n, o) => n + o.lockWaitMs, 0)),
     perWriter,
     hosts: input.hosts,
+    lockFreeAfterRun: true,
     commitOrder: okOutcomes.filter((o) => o.commitSeq !== null)
       .sort((a, b) => (a.commitSeq ?? 0) - (b.commitSeq ?? 0))
       .map((o) => ({ writer: o.writer, seq: o.seq })),
@@ -424,6 +431,11 @@ export function formatReport(report: Report): string {
         }) ${host.status}: ${host.error}`,
       );
     }
+  }
+  if (!report.lockFreeAfterRun) {
+    lines.push(
+      "  WARNING: the write lock was still held after the run (an abandoned transaction)",
+    );
   }
   const failing = report.perWriter.filter((w) => w.ok < w.intended);
   if (failing.length > 0) {

@@ -1,0 +1,113 @@
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { createTable, fixtureDb, rowCount } from "../mod.ts";
+
+Deno.test("fixtureDb() creates a database in its own temp dir and removes it on dispose", async () => {
+  let dir: string;
+  {
+    await using db = await fixtureDb();
+    dir = db.dir;
+    assert.ok(existsSync(db.path));
+    assert.equal(db.path, join(db.dir, "fixture.db"));
+    createTable(db, { name: "t", columns: { x: "INTEGER" } });
+    // Files beside the database go too.
+    await Deno.writeTextFile(`${db.path}-journal`, "");
+  }
+  assert.equal(existsSync(dir), false);
+});
+
+Deno.test("fixtureDb() applies journal mode, synchronous and busy timeout to its connection", async () => {
+  await using db = await fixtureDb({
+    journalMode: "wal",
+    synchronous: "normal",
+    busyTimeoutMs: 1234,
+  });
+  const c = db.connection;
+  assert.equal(
+    (c.prepare("PRAGMA journal_mode").get() as { journal_mode: string })
+      .journal_mode,
+    "wal",
+  );
+  assert.equal(
+    (c.prepare("PRAGMA synchronous").get() as { synchronous: number })
+      .synchronous,
+    1,
+  );
+  assert.equal(
+    (c.prepare("PRAGMA busy_timeout").get() as { timeout: number }).timeout,
+    1234,
+  );
+  assert.deepEqual({ ...db.settings }, {
+    journalMode: "wal",
+    synchronous: "normal",
+    busyTimeoutMs: 1234,
+  });
+  c.exec("CREATE TABLE t(x); INSERT INTO t VALUES (1)");
+  assert.ok(existsSync(`${db.path}-wal`));
+});
+
+Deno.test("fixtureDb() defaults to the DELETE journal, synchronous FULL and no busy timeout", async () => {
+  await using db = await fixtureDb();
+  assert.deepEqual({ ...db.settings }, {
+    journalMode: "delete",
+    synchronous: "full",
+    busyTimeoutMs: 0,
+  });
+});
+
+Deno.test("fixtureDb() builds the database from a fixture SQL file", async () => {
+  await using db = await fixtureDb({
+    schemaFile: new URL("../fixtures/messages.sql", import.meta.url),
+  });
+  assert.equal(rowCount(db, "messages"), 0);
+});
+
+Deno.test("fixtureDb() runs SQL given inline", async () => {
+  await using db = await fixtureDb({
+    sql: "CREATE TABLE t(x); INSERT INTO t VALUES (1), (2)",
+  });
+  assert.equal(rowCount(db, "t"), 2);
+});
+
+Deno.test("fixtureDb() rejects bad options by name before creating anything", async () => {
+  await assert.rejects(fixtureDb({ journal: "wal" } as never), {
+    name: "TypeError",
+    message: /Unknown fixtureDb option: journal/,
+  });
+  await assert.rejects(fixtureDb({ journalMode: "fast" as never }), {
+    name: "TypeError",
+    message: /Invalid journalMode: "fast"/,
+  });
+  await assert.rejects(fixtureDb({ busyTimeoutMs: -1 }), {
+    name: "RangeError",
+    message: /Invalid busyTimeoutMs: -1/,
+  });
+  await assert.rejects(fixtureDb({ sql: "x", schemaFile: "y" }), {
+    name: "TypeError",
+  });
+  await assert.rejects(fixtureDb({ schemaFile: "/no/such/schema.sql" }), {
+    message: /Cannot read schemaFile \/no\/such\/schema.sql/,
+  });
+});
+
+Deno.test("fixtureDb() removes its temp dir when the SQL fails", async () => {
+  const parent = await Deno.makeTempDir();
+  try {
+    await assert.rejects(
+      fixtureDb({ dir: parent, sql: "CREATE TABLE" }),
+      /syntax error|incomplete input/,
+    );
+    assert.deepEqual([...Deno.readDirSync(parent)], []);
+  } finally {
+    await Deno.remove(parent, { recursive: true });
+  }
+});
+
+Deno.test("FixtureDb.connection throws once the fixture is disposed", async () => {
+  const db = await fixtureDb();
+  await db[Symbol.asyncDispose]();
+  assert.equal(db.closed, true);
+  assert.throws(() => db.connection, /Fixture database is closed/);
+  await db[Symbol.asyncDispose](); // twice is fine
+});

@@ -1,0 +1,211 @@
+import assert from "node:assert/strict";
+import {
+  assertAcknowledged,
+  assertIntegrity,
+  assertLockErrors,
+  assertNoLockErrors,
+  assertRowCount,
+  assertRowOrder,
+  createTable,
+  DeadlineError,
+  type FixtureDb,
+  fixtureDb,
+  generateRows,
+  hammer,
+  liveHosts,
+} from "../mod.ts";
+
+async function messages(): Promise<FixtureDb> {
+  const db = await fixtureDb();
+  createTable(db, { name: "messages", columns: { msg: "TEXT" } });
+  return db;
+}
+
+/** A fresh connection can take the write lock at once: no run left it held. */
+function assertNoLockHeld(db: FixtureDb): void {
+  const c = db.connection;
+  c.exec("PRAGMA busy_timeout = 0");
+  c.prepare("BEGIN IMMEDIATE").run();
+  c.prepare("ROLLBACK").run();
+}
+
+Deno.test("hammer() deals rows beyond the default writer cap out to 100 writers", async () => {
+  await using db = await messages();
+  const report = await hammer({
+    db,
+    workload: { kind: "insert", table: "messages", rows: generateRows(250) },
+    busyTimeoutMs: 30_000,
+  });
+  assert.equal(report.settings.writers, 100);
+  assert.equal(report.settings.threads, 100);
+  assert.equal(report.intended, 250);
+  assert.deepEqual(
+    report.outcomes.filter((o) => o.writer === 0).map((o) => o.keys),
+    [[0], [100], [200]],
+  );
+  assertNoLockErrors(report);
+  assertRowCount(db, "messages", 250);
+  assertAcknowledged(db, report);
+  assertRowOrder(db, "messages", { order: "per-writer", report });
+  assert.equal(liveHosts(), 0);
+});
+
+Deno.test("hammer() report is plain data: JSON keeps all of it", async () => {
+  await using db = await messages();
+  const report = await hammer({
+    db,
+    workload: { kind: "insert", table: "messages", rows: generateRows(4) },
+    busyTimeoutMs: 5000,
+  });
+  assert.deepEqual(JSON.parse(JSON.stringify(report)), report);
+  // Commit order: every ok operation once, numbered by the shared counter.
+  assert.equal(report.commitOrder.length, 4);
+  const seqs = report.outcomes.map((o) => o.commitSeq).sort();
+  assert.deepEqual(seqs, [1, 2, 3, 4]);
+  for (const o of report.outcomes) {
+    assert.ok(
+      o.startMs !== null && o.endMs !== null && o.startMs >= 0 &&
+        o.endMs >= o.startMs,
+    );
+    assert.equal(o.attempts, 1);
+  }
+});
+
+Deno.test("hammer() commit order follows rowid order", async () => {
+  await using db = await messages();
+  const report = await hammer({
+    db,
+    workload: { kind: "insert", table: "messages", rows: generateRows(40) },
+    writers: 8,
+    busyTimeoutMs: 10_000,
+  });
+  const byCommit = report.outcomes.filter((o) => o.outcome === "ok")
+    .sort((a, b) => (a.commitSeq ?? 0) - (b.commitSeq ?? 0))
+    .map((o) => o.rowids[0]);
+  assert.deepEqual(byCommit, [...byCommit].sort((a, b) => a - b));
+});
+
+Deno.test("hammer() hosts several writers per Worker with asynchronous busy waits", async () => {
+  await using db = await messages();
+  const report = await hammer({
+    db,
+    workload: { kind: "insert", table: "messages", rows: generateRows(40) },
+    writers: 8,
+    threads: 2,
+    busyTimeoutMs: 10_000,
+    holdMs: 10,
+  });
+  assert.equal(report.settings.busyWait, "async");
+  assert.equal(report.hosts.length, 2);
+  assert.deepEqual(report.hosts[0].writers, [0, 2, 4, 6]);
+  assertNoLockErrors(report);
+  assert.ok(
+    report.lockWaitMs > 0,
+    "writers sharing a thread waited outside SQLite",
+  );
+  assertRowCount(db, "messages", 40);
+  assertAcknowledged(db, report);
+  assertRowOrder(db, "messages", { order: "per-writer", report });
+  assert.equal(liveHosts(), 0);
+});
+
+Deno.test("hammer() shared-thread writers with busy timeout 0 and a hold get lock errors", async () => {
+  await using db = await messages();
+  const report = await hammer({
+    db,
+    workload: { kind: "insert", table: "messages", rows: generateRows(8) },
+    writers: 4,
+    threads: 2,
+    busyTimeoutMs: 0,
+    holdMs: 200,
+  });
+  assertLockErrors(report, { min: 1 });
+  assertRowCount(db, "messages", report.ok);
+  assertAcknowledged(db, report);
+});
+
+Deno.test("hammer() reports a host killed inside a transaction; nothing acknowledged is lost", async () => {
+  await using db = await messages();
+  const report = await hammer({
+    db,
+    workload: { kind: "insert", table: "messages", rows: generateRows(12) },
+    writers: 3,
+    busyTimeoutMs: 10_000,
+    crash: { writer: 1, afterOps: 2, inTransaction: true },
+  });
+  const host = report.hosts.find((h) => h.writers.includes(1));
+  assert.equal(host?.status, "crashed");
+  assert.match(
+    host?.error ?? "",
+    /killed by crash injection: writer 1 after 2 operations, inside a transaction/,
+  );
+  const writer1 = report.outcomes.filter((o) => o.writer === 1).map((o) =>
+    o.outcome
+  );
+  assert.deepEqual(writer1, ["ok", "ok", "unknown", "skipped"]);
+  assert.equal(report.perWriter[1].status, "crashed");
+  assert.equal(report.perWriter[0].ok, 4);
+  assert.equal(report.perWriter[2].ok, 4);
+  assert.equal(report.unknown, 1);
+  assert.equal(report.skipped, 1);
+  // The killed transaction was rolled back: exactly the acknowledged rows.
+  assertRowCount(db, "messages", 10);
+  assertAcknowledged(db, report);
+  assertIntegrity(db);
+  assert.equal(report.lockFreeAfterRun, true);
+  assertNoLockHeld(db);
+  assert.equal(liveHosts(), 0);
+});
+
+Deno.test("hammer() reports a host whose writer throws, and finishes the others", async () => {
+  await using db = await messages();
+  const report = await hammer({
+    db,
+    workload: { kind: "insert", table: "messages", rows: generateRows(6) },
+    writers: 3,
+    busyTimeoutMs: 10_000,
+    crash: { writer: 0, afterOps: 1, inTransaction: false, how: "throw" },
+  });
+  const host = report.hosts.find((h) => h.writers.includes(0));
+  assert.equal(host?.status, "crashed");
+  assert.match(host?.error ?? "", /writer 0 threw/);
+  assert.deepEqual(
+    report.outcomes.filter((o) => o.writer === 0).map((o) => o.outcome),
+    ["ok", "skipped"],
+  );
+  assert.equal(report.ok, 5);
+  assertRowCount(db, "messages", 5);
+  assertAcknowledged(db, report);
+  assertNoLockHeld(db);
+  assert.equal(liveHosts(), 0);
+});
+
+Deno.test("hammer() ends a stuck run at its deadline, naming the writers that had not finished", async () => {
+  await using db = await messages();
+  const error = await hammer({
+    db,
+    workload: { kind: "insert", table: "messages", rows: generateRows(2) },
+    writers: 2,
+    busyTimeoutMs: 0,
+    transaction: "immediate",
+    holdMs: 60_000,
+    deadlineMs: 500,
+  }).then(() => null, (e) => e);
+  assert.ok(error instanceof DeadlineError, String(error));
+  assert.match(
+    error.message,
+    /Run passed its deadline of 500 ms with 1 writer unfinished: writer \d \(operation 1 of 1\): in a transaction, holding the write lock/,
+  );
+  assert.equal(error.unfinished.length, 1);
+  assert.equal(
+    error.report.hosts.filter((h) => h.status === "stopped").length,
+    1,
+  );
+  assert.equal(error.report.unknown, 1);
+  assert.equal(error.report.busy, 1);
+  assertRowCount(db, "messages", 0);
+  assertAcknowledged(db, error.report);
+  assert.equal(error.report.lockFreeAfterRun, true);
+  assertNoLockHeld(db);
+  assert.equal(liveHosts(), 0);
+});
