@@ -487,6 +487,7 @@ export function assertAcknowledged(db: DbLike, report: Report): void {
       } else claimed.add(rowid);
     });
   }
+  lost.sort((a, b) => a.written.key - b.written.key);
   const unknown = byPrint((o) => o.outcome === "unknown");
   const failed = byPrint((o) =>
     o.outcome === "busy" || o.outcome === "locked" || o.outcome === "error"
@@ -571,10 +572,15 @@ export function assertAcknowledged(db: DbLike, report: Report): void {
  */
 export function assertIntegrity(db: DbLike): void {
   const found = withConnection(db, (conn) => {
-    const statement = conn.prepare("PRAGMA integrity_check");
-    return (statement.all() as { integrity_check: string }[]).map((r) =>
-      r.integrity_check
-    );
+    try {
+      const statement = conn.prepare("PRAGMA integrity_check");
+      return (statement.all() as { integrity_check: string }[]).map((r) =>
+        r.integrity_check
+      );
+    } catch (error) {
+      // A damaged enough file makes the check itself fail.
+      return [`integrity_check could not run: ${(error as Error).message}`];
+    }
   });
   if (found.length !== 1 || found[0] !== "ok") {
     fail(

@@ -1,0 +1,281 @@
+import assert from "node:assert/strict";
+import { AssertionError } from "node:assert";
+import {
+  assertAcknowledged,
+  assertIntegrity,
+  assertLockErrors,
+  assertNoLockErrors,
+  assertRowCount,
+  assertRowOrder,
+  buildReport,
+  createTable,
+  type FixtureDb,
+  fixtureDb,
+  generateRows,
+  insertRows,
+  insertRowsInParallel,
+  type Outcome,
+  type Report,
+  resolvePlan,
+} from "../mod.ts";
+import { fingerprint } from "../lib/_fingerprint.ts";
+
+async function messages(): Promise<FixtureDb> {
+  const db = await fixtureDb();
+  createTable(db, { name: "messages", columns: { msg: "TEXT" } });
+  return db;
+}
+
+/**
+ * Inserts one row per entry of `writers` (in that order) and builds the report
+ * a run would have made if those writers had written them.
+ */
+function writtenBy(
+  db: FixtureDb,
+  writers: number[],
+  failed: number[] = [],
+): Report {
+  const rows = writers.map((w, i) => ({ msg: `w${w}-${i}` }));
+  const writerCount = Math.max(...writers) + 1;
+  const settings = {
+    ...resolvePlan({
+      db,
+      workload: { kind: "insert", table: "messages", rows },
+      writers: writerCount,
+    }),
+    journalMode: "delete" as const,
+  };
+  const rowids = insertRows(
+    db,
+    "messages",
+    rows.filter((_, i) => !failed.includes(i)),
+  );
+  const seqs = new Map<number, number>();
+  let next = 0;
+  const outcomes: Outcome[] = rows.map((row, key) => {
+    const writer = writers[key];
+    const seq = seqs.get(writer) ?? 0;
+    seqs.set(writer, seq + 1);
+    const ok = !failed.includes(key);
+    return {
+      writer,
+      seq,
+      keys: [key],
+      outcome: ok ? "ok" : "busy",
+      code: ok ? null : 5,
+      message: ok ? null : "database is locked",
+      attempts: 1,
+      startMs: key,
+      endMs: key + 1,
+      lockWaitMs: 0,
+      commitSeq: ok ? next + 1 : null,
+      rowids: ok ? [rowids[next++]] : [],
+      fingerprints: [fingerprint([row.msg])],
+    };
+  });
+  return buildReport({
+    settings,
+    sqliteVersion: "test",
+    startedAtMs: 0,
+    baseline: { rows: 0, maxRowid: 0 },
+    outcomes,
+    hosts: [],
+    durationMs: rows.length,
+  });
+}
+
+function failsWith(fn: () => void, message: RegExp): void {
+  assert.throws(fn, (error: unknown) => {
+    assert.ok(
+      error instanceof AssertionError,
+      `expected an AssertionError, got ${error}`,
+    );
+    assert.match(error.message, message);
+    return true;
+  });
+}
+
+Deno.test("assertRowCount() passes on the exact count and says how far off it is", async () => {
+  await using db = await messages();
+  insertRows(db, "messages", generateRows(5));
+  assertRowCount(db, "messages", 5);
+  failsWith(
+    () => assertRowCount(db, "messages", 6),
+    /Expected 6 rows in messages, found 5 \(1 missing\)/,
+  );
+  failsWith(
+    () => assertRowCount(db, "messages", 3),
+    /Expected 3 rows in messages, found 5 \(2 extra\)/,
+  );
+});
+
+Deno.test("assertNoLockErrors() and assertLockErrors() read the report's lock errors", async () => {
+  await using db = await messages();
+  const clean = writtenBy(db, [0, 1, 0, 1]);
+  assertNoLockErrors(clean);
+  failsWith(
+    () => assertLockErrors(clean),
+    /Expected at least 1 lock error, found 0 \(4\/4 operations ok/,
+  );
+  const busy = writtenBy(db, [0, 1, 2, 1], [1, 3]);
+  assertLockErrors(busy, { min: 2, max: 2 });
+  failsWith(
+    () => assertNoLockErrors(busy),
+    /Expected no lock errors, found 2 \(busy 2, locked 0\) from 1 writer: writer 1 op 0 busy \(5\), writer 1 op 1 busy \(5\)/,
+  );
+  failsWith(
+    () => assertLockErrors(busy, { max: 1 }),
+    /Expected at most 1 lock error, found 2: writer 1 op 0/,
+  );
+  assert.throws(() => assertLockErrors(busy, { min: 3, max: 1 }), RangeError);
+});
+
+Deno.test("assertRowOrder() checks an exact sequence of values", async () => {
+  await using db = await messages();
+  insertRows(db, "messages", [{ msg: "a" }, { msg: "b" }, { msg: "c" }]);
+  assertRowOrder(db, "messages", {
+    order: "sequence",
+    column: "msg",
+    values: ["a", "b", "c"],
+  });
+  failsWith(
+    () =>
+      assertRowOrder(db, "messages", {
+        order: "sequence",
+        column: "msg",
+        values: ["a", "c", "b"],
+      }),
+    /first difference at position 1: expected "c", found "b"/,
+  );
+  failsWith(
+    () =>
+      assertRowOrder(db, "messages", {
+        order: "sequence",
+        column: "msg",
+        values: ["a", "b"],
+      }),
+    /Expected 2 values of messages.msg in order, found 3; first difference at position 2: expected no row, found "c"/,
+  );
+});
+
+Deno.test("assertRowOrder() checks strict alternation between writers", async () => {
+  await using db = await messages();
+  assertRowOrder(db, "messages", {
+    order: "alternating",
+    report: writtenBy(db, [0, 1, 0, 1, 0, 1]),
+  });
+  await using other = await messages();
+  // Writer 2 has fewer rows: it leaves the cycle after its last one.
+  assertRowOrder(other, "messages", {
+    order: "alternating",
+    report: writtenBy(other, [2, 0, 1, 2, 0, 1, 0, 1]),
+  });
+  await using bad = await messages();
+  failsWith(
+    () =>
+      assertRowOrder(bad, "messages", {
+        order: "alternating",
+        report: writtenBy(bad, [0, 1, 1, 0, 0, 1]),
+      }),
+    /Expected writers to alternate \(0, 1, …\), but position 2 \(rowid 3\) is writer 1's where writer 0's was due; writers in rowid order: 0 1 1 0 0 1/,
+  );
+});
+
+Deno.test("assertRowOrder() checks that each writer's rows are grouped", async () => {
+  await using db = await messages();
+  assertRowOrder(db, "messages", {
+    order: "grouped",
+    report: writtenBy(db, [1, 1, 1, 0, 0, 0]),
+  });
+  await using bad = await messages();
+  failsWith(
+    () =>
+      assertRowOrder(bad, "messages", {
+        order: "grouped",
+        report: writtenBy(bad, [1, 1, 0, 1, 0]),
+      }),
+    /Expected each writer's rows to be contiguous, but writer 1's rows are split: rowid 4/,
+  );
+});
+
+Deno.test("assertRowOrder() checks each writer's own submission order", async () => {
+  await using db = await messages();
+  const report = writtenBy(db, [0, 1, 1, 0]);
+  assertRowOrder(db, "messages", { order: "per-writer", report });
+  // Swap two of writer 0's rows in the table's order.
+  db.connection.exec("UPDATE messages SET rowid = 100 WHERE rowid = 1");
+  const moved = report.outcomes.find((o) => o.keys[0] === 0)!;
+  moved.rowids = [100];
+  failsWith(
+    () => assertRowOrder(db, "messages", { order: "per-writer", report }),
+    /writer 0 wrote row #0 \(rowid 100\) after row #3 \(rowid 4\)/,
+  );
+  assert.throws(
+    () => assertRowOrder(db, "messages", { order: "random" } as never),
+    TypeError,
+  );
+});
+
+Deno.test("assertAcknowledged() passes when the table holds exactly the acknowledged rows", async () => {
+  await using db = await messages();
+  insertRows(db, "messages", generateRows(3)); // rows from before the run
+  const report = await insertRowsInParallel(db, generateRows(10), {
+    table: "messages",
+    busyTimeoutMs: 10_000,
+  });
+  assertAcknowledged(db, report);
+});
+
+Deno.test("assertAcknowledged() lists lost, duplicated and phantom rows by key", async () => {
+  await using db = await messages();
+  const report = writtenBy(db, [0, 1, 0, 1, 0, 1], [5]);
+  assertAcknowledged(db, report);
+  const c = db.connection;
+  c.exec("DELETE FROM messages WHERE rowid IN (2, 3)"); // lost: keys 1 and 2
+  c.exec("UPDATE messages SET msg = 'changed' WHERE rowid = 4"); // lost: other values
+  c.exec("INSERT INTO messages (msg) VALUES ('w0-0')"); // duplicate of key 0
+  c.exec("INSERT INTO messages (msg) VALUES ('w1-5')"); // the failed write is present
+  c.exec("INSERT INTO messages (msg) VALUES ('stranger')"); // not from this run
+  failsWith(
+    () => assertAcknowledged(db, report),
+    /3 lost, 1 duplicated, 3 phantom \(2 of 5 acknowledged rows present\)\n  lost \(acknowledged, not in the table as written\): keys #1-3; #1 \(writer 1, rowid 2, absent\), #2 \(writer 0, rowid 3, absent\), #3 \(writer 1, rowid 4, other values\)\n  duplicated \(an acknowledged row present again\): rowid 6 repeats #0 \(writer 0\)\n  phantom \(present, not acknowledged\): rowid 4 \(not written by this run\), rowid 7 = #5 \(writer 1, reported busy\), rowid 8 \(not written by this run\)/,
+  );
+});
+
+Deno.test("assertAcknowledged() notices rows from before the run that changed", async () => {
+  await using db = await messages();
+  insertRows(db, "messages", generateRows(2));
+  const report = await insertRowsInParallel(db, generateRows(2), {
+    table: "messages",
+    busyTimeoutMs: 10_000,
+  });
+  db.connection.exec("DELETE FROM messages WHERE rowid = 1");
+  failsWith(
+    () => assertAcknowledged(db, report),
+    /rows that existed before the run: expected 2, found 1/,
+  );
+});
+
+Deno.test("assertIntegrity() passes on a sound database and fails on a damaged one", async () => {
+  await using db = await messages();
+  insertRows(db, "messages", generateRows(2000, { payloadBytes: 200 }));
+  db.connection.exec("CREATE INDEX messages_msg ON messages(msg)");
+  assertIntegrity(db);
+  const copy = `${db.dir}/damaged.db`;
+  await Deno.copyFile(db.path, copy);
+  // Overwrite the middle of a few pages behind SQLite's back.
+  const file = await Deno.open(copy, { write: true });
+  try {
+    const junk = new Uint8Array(64).fill(0xa5);
+    for (const page of [20, 40, 60, 80, 100]) {
+      await file.seek(page * 4096 + 1000, Deno.SeekMode.Start);
+      await file.write(junk);
+    }
+  } finally {
+    file.close();
+  }
+  failsWith(
+    () => assertIntegrity(copy),
+    /Expected integrity_check "ok" for .*damaged.db, found/,
+  );
+});
