@@ -1,0 +1,130 @@
+import assert from "node:assert/strict";
+import {
+  DEFAULT_DEADLINE_MS,
+  DEFAULT_MAX_WRITERS,
+  fixtureDb,
+  generateRows,
+  resolvePlan,
+} from "../mod.ts";
+
+const rows = generateRows(3);
+const workload = { kind: "insert", table: "messages", rows } as const;
+
+Deno.test("resolvePlan() applies every default in one place", () => {
+  const s = resolvePlan({ db: "/tmp/x.db", workload });
+  assert.deepEqual(s, {
+    path: "/tmp/x.db",
+    driver: "node:sqlite",
+    workload: "insert",
+    table: "messages",
+    columns: ["msg"],
+    rows: 3,
+    writers: 3,
+    threads: 3,
+    busyWait: "sqlite",
+    journalMode: null,
+    synchronous: "full",
+    busyTimeoutMs: 0,
+    transaction: "deferred",
+    rowsPerTransaction: 1,
+    holdMs: 0,
+    deadlineMs: DEFAULT_DEADLINE_MS,
+    crash: null,
+  });
+});
+
+Deno.test("resolvePlan() caps the default writers and shares threads on request", () => {
+  const many = generateRows(DEFAULT_MAX_WRITERS + 50);
+  const s = resolvePlan({
+    db: "/tmp/x.db",
+    workload: { ...workload, rows: many },
+  });
+  assert.equal(s.writers, DEFAULT_MAX_WRITERS);
+  const shared = resolvePlan({ db: "/tmp/x.db", workload, threads: 1 });
+  assert.equal(shared.busyWait, "async");
+});
+
+Deno.test("resolvePlan() takes a fixture's settings as the run's defaults", async () => {
+  await using db = await fixtureDb({
+    journalMode: "wal",
+    synchronous: "normal",
+    busyTimeoutMs: 250,
+  });
+  const s = resolvePlan({ db, workload });
+  assert.deepEqual([s.journalMode, s.synchronous, s.busyTimeoutMs], [
+    "wal",
+    "normal",
+    250,
+  ]);
+  const overridden = resolvePlan({
+    db,
+    workload,
+    busyTimeoutMs: 0,
+    synchronous: "full",
+  });
+  assert.deepEqual([overridden.synchronous, overridden.busyTimeoutMs], [
+    "full",
+    0,
+  ]);
+});
+
+Deno.test("resolvePlan() names the option and value it rejects", async () => {
+  const bad: [Record<string, unknown>, RegExp, ErrorConstructor][] = [
+    [{ speed: 1 }, /Unknown hammer option: speed/, TypeError],
+    [
+      { writers: 0 },
+      /Invalid writers: 0 \(expected an integer from 1 to 4096\)/,
+      RangeError,
+    ],
+    [{ threads: 0 }, /Invalid threads: 0/, RangeError],
+    [{ busyTimeoutMs: -1 }, /Invalid busyTimeoutMs: -1/, RangeError],
+    [{ busyTimeoutMs: NaN }, /Invalid busyTimeoutMs: NaN/, RangeError],
+    [{ rowsPerTransaction: 0 }, /Invalid rowsPerTransaction: 0/, RangeError],
+    [{ deadlineMs: 0 }, /Invalid deadlineMs: 0/, RangeError],
+    [
+      { synchronous: "sometimes" },
+      /Invalid synchronous: "sometimes"/,
+      TypeError,
+    ],
+    [{ journalMode: "WAL" }, /Invalid journalMode: "WAL"/, TypeError],
+    [
+      { crash: { writer: 9, afterOps: 0 } },
+      /Invalid crash.writer: 9/,
+      RangeError,
+    ],
+    [
+      { crash: { writer: 0, afterOps: 0, how: "explode" } },
+      /Invalid crash.how: "explode"/,
+      TypeError,
+    ],
+    [{ db: "" }, /Invalid db: /, TypeError],
+    [
+      { workload: { kind: "update", table: "t", rows } },
+      /Invalid workload: "update"/,
+      TypeError,
+    ],
+    [
+      { workload: { ...workload, rows: "abc" } },
+      /Invalid rows: expected an array/,
+      TypeError,
+    ],
+    [
+      { workload: { ...workload, rows: [1] } },
+      /Invalid rows\[0\]: expected an object/,
+      TypeError,
+    ],
+  ];
+  for (const [patch, message, type] of bad) {
+    assert.throws(
+      () => resolvePlan({ db: "/tmp/x.db", workload, ...patch } as never),
+      (error: Error) => {
+        assert.ok(error instanceof type, `${JSON.stringify(patch)}: ${error}`);
+        assert.match(error.message, message);
+        return true;
+      },
+    );
+  }
+  const disposed = await fixtureDb();
+  await disposed[Symbol.asyncDispose]();
+  assert.throws(() => resolvePlan({ db: disposed, workload }), /is disposed/);
+});

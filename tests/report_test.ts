@@ -1,0 +1,92 @@
+import assert from "node:assert/strict";
+import {
+  createTable,
+  fixtureDb,
+  formatReport,
+  generateRows,
+  insertRowsInParallel,
+  summarizeLatency,
+} from "../mod.ts";
+
+Deno.test("summarizeLatency() gives nearest-rank percentiles", () => {
+  const values = Array.from({ length: 100 }, (_, i) => i + 1);
+  assert.deepEqual(summarizeLatency(values), {
+    minMs: 1,
+    p50Ms: 50,
+    p95Ms: 95,
+    p99Ms: 99,
+    maxMs: 100,
+  });
+  assert.equal(summarizeLatency([]), null);
+  assert.deepEqual(summarizeLatency([7]), {
+    minMs: 7,
+    p50Ms: 7,
+    p95Ms: 7,
+    p99Ms: 7,
+    maxMs: 7,
+  });
+});
+
+Deno.test("formatReport() prints settings first, then done/intended, failures, latency and throughput", async () => {
+  await using db = await fixtureDb();
+  createTable(db, { name: "messages", columns: { msg: "TEXT" } });
+  const report = await insertRowsInParallel(db, generateRows(6), {
+    table: "messages",
+    writers: 3,
+    busyTimeoutMs: 0,
+    holdMs: 200,
+  });
+  const text = formatReport(report);
+  const lines = text.split("\n");
+  assert.match(
+    lines[0],
+    /^dbhammer: insert into "messages" \(node:sqlite, SQLite 3\.\d+\.\d+\)$/,
+  );
+  const order = [
+    "settings",
+    "writers / threads",
+    "busy timeout",
+    "results",
+    "done/intended",
+    "lock errors",
+    "throughput",
+  ];
+  const positions = order.map((label) =>
+    lines.findIndex((l) => l.includes(label))
+  );
+  assert.ok(positions.every((p) => p >= 0), text);
+  assert.deepEqual(positions, [...positions].sort((a, b) => a - b));
+  assert.match(text, new RegExp(`done/intended: +${report.ok}/6 operations`));
+  assert.match(text, new RegExp(`lock errors: +${report.lockErrors} `));
+  assert.match(text, /busy: +\d+ × 5 SQLITE_BUSY: database is locked/);
+  assert.match(text, /writers that did not finish everything\n  writer \d: /);
+  assert.match(text, /busy timeout: +0 ms/);
+  assert.match(text, /transactions: +deferred, 1 row each, hold 200 ms/);
+});
+
+Deno.test("report counts agree with its outcomes", async () => {
+  await using db = await fixtureDb();
+  createTable(db, { name: "messages", columns: { msg: "TEXT" } });
+  const report = await insertRowsInParallel(db, generateRows(9), {
+    table: "messages",
+    writers: 3,
+    busyTimeoutMs: 0,
+    holdMs: 100,
+  });
+  const by = (kind: string): number =>
+    report.outcomes.filter((o) => o.outcome === kind).length;
+  assert.equal(report.ok, by("ok"));
+  assert.equal(report.busy, by("busy"));
+  assert.equal(report.lockErrors, by("busy") + by("locked"));
+  assert.equal(report.intended, 9);
+  assert.equal(report.ok + report.lockErrors + report.otherErrors, 9);
+  assert.equal(report.perWriter.reduce((n, w) => n + w.ok, 0), report.ok);
+  assert.equal(report.commitOrder.length, report.ok);
+  assert.equal(
+    report.errorsByCode.reduce((n, e) => n + e.count, 0),
+    report.lockErrors + report.otherErrors,
+  );
+  assert.ok(
+    report.latency === null || report.latency.minMs <= report.latency.p50Ms,
+  );
+});
