@@ -25,14 +25,13 @@ export interface UnfinishedWriter {
  * @example Catch a run that passed its deadline
  * ```ts
  * import { createTable, DeadlineError, fixtureDb, generateRows, insertRowsInParallel } from "@dbhammer/dbhammer";
- * import { assert } from "node:assert/strict";
  *
  * await using db = await fixtureDb();
  * createTable(db, { name: "messages", columns: { msg: "TEXT" } });
  * try {
  *   await insertRowsInParallel(db, generateRows(2), { table: "messages", holdMs: 5000, deadlineMs: 300 });
  * } catch (error) {
- *   assert(error instanceof DeadlineError);
+ *   if (!(error instanceof DeadlineError)) throw error;
  *   console.log(error.message, error.report.ok);
  * }
  * ```

@@ -180,10 +180,10 @@ const FIXTURE_OPTION_NAMES = new Set([
  * @example Create a fixture from SQL and dispose it
  * ```ts
  * import { fixtureDb, rowCount } from "@dbhammer/dbhammer";
- * import { assertEquals } from "node:assert/strict";
+ * import assert from "node:assert/strict";
  *
  * await using db = await fixtureDb({ sql: "CREATE TABLE t(x); INSERT INTO t VALUES (1)" });
- * assertEquals(rowCount(db, "t"), 1);
+ * assert.equal(rowCount(db, "t"), 1);
  * ```
  *
  * @param options Settings, schema and location.

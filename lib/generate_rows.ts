@@ -38,21 +38,21 @@ const UUID_BYTES = 36;
  * @example Rows for the example table
  * ```ts
  * import { generateRows } from "@dbhammer/dbhammer";
- * import { assertEquals } from "node:assert/strict";
+ * import assert from "node:assert/strict";
  *
  * const rows = generateRows(3);
- * assertEquals(rows.length, 3);
- * assertEquals(new Set(rows.map((r) => r.msg)).size, 3);
+ * assert.equal(rows.length, 3);
+ * assert.equal(new Set(rows.map((r) => r.msg)).size, 3);
  * ```
  *
  * @example Large rows with another column
  * ```ts
  * import { generateRows } from "@dbhammer/dbhammer";
- * import { assertEquals } from "node:assert/strict";
+ * import assert from "node:assert/strict";
  *
  * const rows = generateRows(2, { payloadBytes: 1_000_000, columns: { n: (i) => i } });
- * assertEquals((rows[1].msg as string).length, 1_000_000);
- * assertEquals(rows[1].n, 1);
+ * assert.equal((rows[1].msg as string).length, 1_000_000);
+ * assert.equal(rows[1].n, 1);
  * ```
  *
  * @param n How many rows.

@@ -47,9 +47,9 @@ const live = new Set<Worker>();
  * @example No host outlives a run
  * ```ts
  * import { liveHosts } from "@dbhammer/dbhammer";
- * import { assertEquals } from "node:assert/strict";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(liveHosts(), 0);
+ * assert.equal(liveHosts(), 0);
  * ```
  *
  * @returns The number of live hosts.
@@ -190,7 +190,7 @@ interface HostState {
  * @example Hammer a table with the general entry point
  * ```ts
  * import { createTable, fixtureDb, generateRows, hammer } from "@dbhammer/dbhammer";
- * import { assertEquals } from "node:assert/strict";
+ * import assert from "node:assert/strict";
  *
  * await using db = await fixtureDb();
  * createTable(db, { name: "messages", columns: { msg: "TEXT" } });
@@ -200,7 +200,7 @@ interface HostState {
  *   writers: 3,
  *   busyTimeoutMs: 5000,
  * });
- * assertEquals(report.ok, 6);
+ * assert.equal(report.ok, 6);
  * ```
  *
  * @param plan Database, workload and options.

@@ -250,14 +250,14 @@ function isPlainRowValue(value: unknown): boolean {
  * @example Defaults of a plan
  * ```ts
  * import { resolvePlan } from "@dbhammer/dbhammer/plan";
- * import { assertEquals } from "node:assert/strict";
+ * import assert from "node:assert/strict";
  *
  * const settings = resolvePlan({
  *   db: "/tmp/example.db",
  *   workload: { kind: "insert", table: "messages", rows: [{ msg: "a" }, { msg: "b" }] },
  * });
- * assertEquals(settings.writers, 2);
- * assertEquals(settings.transaction, "deferred");
+ * assert.equal(settings.writers, 2);
+ * assert.equal(settings.transaction, "deferred");
  * ```
  *
  * @param plan The plan to check.

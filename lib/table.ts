@@ -42,11 +42,11 @@ const SAFE_DECLARATION = /^[^;]*$/;
  * @example Create the example table
  * ```ts
  * import { createTable, fixtureDb, rowCount } from "@dbhammer/dbhammer";
- * import { assertEquals } from "node:assert/strict";
+ * import assert from "node:assert/strict";
  *
  * await using db = await fixtureDb();
  * createTable(db, { name: "messages", columns: { msg: "TEXT" } });
- * assertEquals(rowCount(db, "messages"), 0);
+ * assert.equal(rowCount(db, "messages"), 0);
  * ```
  *
  * @param db A fixture or a database file path.
@@ -126,12 +126,12 @@ export function dropTable(db: DbLike, name: string): void {
  * @example Count matching rows
  * ```ts
  * import { fixtureDb, rowCount } from "@dbhammer/dbhammer";
- * import { assertEquals } from "node:assert/strict";
+ * import assert from "node:assert/strict";
  *
  * await using db = await fixtureDb({ sql: "CREATE TABLE t(x); INSERT INTO t VALUES (1), (2), (3)" });
- * assertEquals(rowCount(db, "t"), 3);
- * assertEquals(rowCount(db, "t", { where: "x > ?", params: [1] }), 2);
- * assertEquals(rowCount(db, "t", "x = 3"), 1);
+ * assert.equal(rowCount(db, "t"), 3);
+ * assert.equal(rowCount(db, "t", { where: "x > ?", params: [1] }), 2);
+ * assert.equal(rowCount(db, "t", "x = 3"), 1);
  * ```
  *
  * @param db A fixture or a database file path.
@@ -168,12 +168,12 @@ export function toSqlValue(value: SqlValue | boolean): SqlValue {
  * @example Seed a table
  * ```ts
  * import { createTable, fixtureDb, generateRows, insertRows, rowCount } from "@dbhammer/dbhammer";
- * import { assertEquals } from "node:assert/strict";
+ * import assert from "node:assert/strict";
  *
  * await using db = await fixtureDb();
  * createTable(db, { name: "messages", columns: { msg: "TEXT" } });
  * insertRows(db, "messages", generateRows(1000));
- * assertEquals(rowCount(db, "messages"), 1000);
+ * assert.equal(rowCount(db, "messages"), 1000);
  * ```
  *
  * @param db A fixture or a database file path.
