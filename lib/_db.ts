@@ -1,10 +1,7 @@
 // Private: helpers take a fixture or a plain file path; this gives them a
 // connection either way.
-import { FixtureDb } from "./fixture.ts";
+import { type DbLike, FixtureDb } from "./fixture.ts";
 import { type Connection, openConnection, quoteIdent } from "./_sqlite.ts";
-
-/** A fixture or the path of a database file. */
-export type DbLike = FixtureDb | string;
 
 /** Busy timeout of the short-lived connections helpers open on a plain path. */
 export const HELPER_BUSY_TIMEOUT_MS = 5000;

@@ -2,27 +2,14 @@
 // driver seam will replace this module's internals, not its callers).
 import { DatabaseSync } from "node:sqlite";
 
-/** A value that can be bound to a SQLite parameter or read back from a column. */
-export type SqlValue = string | number | bigint | null | Uint8Array;
-
 /** An open SQLite connection. */
 export type Connection = DatabaseSync;
 
 /** The name of the driver that opens connections. */
 export const DRIVER_NAME = "node:sqlite";
 
-/** Journal modes accepted by `PRAGMA journal_mode`. */
-export const JOURNAL_MODES = [
-  "delete",
-  "truncate",
-  "persist",
-  "memory",
-  "wal",
-  "off",
-] as const;
-
-/** Values accepted by `PRAGMA synchronous`. */
-export const SYNCHRONOUS_MODES = ["off", "normal", "full", "extra"] as const;
+/** `PRAGMA synchronous` values in the order of their numbers (0–3). */
+const SYNCHRONOUS_BY_NUMBER = ["off", "normal", "full", "extra"];
 
 /** Per-connection settings applied right after a connection opens. */
 export interface OpenSettings {
@@ -73,7 +60,7 @@ export function journalModeOf(db: Connection): string {
 /** The synchronous setting of a connection, as a name. */
 export function synchronousOf(db: Connection): string {
   const row = db.prepare("PRAGMA synchronous").get() as { synchronous: number };
-  return SYNCHRONOUS_MODES[row.synchronous] ?? String(row.synchronous);
+  return SYNCHRONOUS_BY_NUMBER[row.synchronous] ?? String(row.synchronous);
 }
 
 /** The SQLite library version behind the driver. */

@@ -6,11 +6,12 @@
  * @module
  */
 import { AssertionError } from "node:assert";
-import { type DbLike, pathOf, requireTable, withConnection } from "./_db.ts";
+import { pathOf, requireTable, withConnection } from "./_db.ts";
+import type { DbLike } from "./fixture.ts";
 import { fingerprint } from "./_fingerprint.ts";
-import { quoteIdent, type SqlValue } from "./_sqlite.ts";
+import { quoteIdent } from "./_sqlite.ts";
 import type { Outcome, Report } from "./report.ts";
-import { rowCount } from "./table.ts";
+import { rowCount, type SqlValue } from "./table.ts";
 
 const MAX_LISTED = 20;
 

@@ -43,6 +43,8 @@ export class DeadlineError extends Error {
   readonly unfinished: UnfinishedWriter[];
 
   /**
+   * Creates the error; the orchestrator does this when a run passes its deadline.
+   *
    * @param message What happened.
    * @param report The partial report.
    * @param unfinished The writers that had not finished.

@@ -6,18 +6,41 @@
  * @module
  */
 import { join } from "node:path";
-import {
-  type Connection,
-  JOURNAL_MODES,
-  openConnection,
-  SYNCHRONOUS_MODES,
-} from "./_sqlite.ts";
+import type { DatabaseSync } from "node:sqlite";
+import { openConnection } from "./_sqlite.ts";
+
+/** The journal modes `PRAGMA journal_mode` accepts. */
+export const JOURNAL_MODES: readonly JournalMode[] = [
+  "delete",
+  "truncate",
+  "persist",
+  "memory",
+  "wal",
+  "off",
+];
 
 /** A `PRAGMA journal_mode` value. */
-export type JournalMode = typeof JOURNAL_MODES[number];
+export type JournalMode =
+  | "delete"
+  | "truncate"
+  | "persist"
+  | "memory"
+  | "wal"
+  | "off";
+
+/** The values `PRAGMA synchronous` accepts. */
+export const SYNCHRONOUS_MODES: readonly Synchronous[] = [
+  "off",
+  "normal",
+  "full",
+  "extra",
+];
 
 /** A `PRAGMA synchronous` value. */
-export type Synchronous = typeof SYNCHRONOUS_MODES[number];
+export type Synchronous = "off" | "normal" | "full" | "extra";
+
+/** A fixture, or the path of a database file: what every helper accepts. */
+export type DbLike = FixtureDb | string;
 
 /** Options for {@linkcode fixtureDb}. */
 export interface FixtureOptions {
@@ -88,7 +111,7 @@ export class FixtureDb implements AsyncDisposable, Disposable {
   readonly dir: string;
   /** The settings the database was opened with; runs on it default to them. */
   readonly settings: Readonly<FixtureSettings>;
-  #connection: Connection | null;
+  #connection: DatabaseSync | null;
 
   /**
    * Wraps an open connection; use {@linkcode fixtureDb} to create one.
@@ -102,7 +125,7 @@ export class FixtureDb implements AsyncDisposable, Disposable {
     path: string,
     dir: string,
     settings: FixtureSettings,
-    connection: Connection,
+    connection: DatabaseSync,
   ) {
     this.path = path;
     this.dir = dir;
@@ -115,7 +138,7 @@ export class FixtureDb implements AsyncDisposable, Disposable {
    *
    * @throws {Error} If the fixture has been disposed.
    */
-  get connection(): Connection {
+  get connection(): DatabaseSync {
     if (this.#connection === null) {
       throw new Error(`Fixture database is closed: ${this.path}`);
     }
@@ -245,7 +268,7 @@ export async function fixtureDb(
   }
   const dir = await Deno.makeTempDir({ dir: options.dir, prefix: "dbhammer-" });
   const path = join(dir, name);
-  let connection: Connection | undefined;
+  let connection: DatabaseSync | undefined;
   try {
     connection = openConnection(path, settings);
     if (sql !== undefined && sql.trim() !== "") connection.exec(sql);

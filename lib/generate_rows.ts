@@ -3,8 +3,7 @@
  *
  * @module
  */
-import type { SqlValue } from "./_sqlite.ts";
-import type { Row } from "./table.ts";
+import type { Row, SqlValue } from "./table.ts";
 
 /** Options for {@linkcode generateRows}. */
 export interface GenerateRowsOptions {

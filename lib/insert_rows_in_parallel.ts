@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { DbLike } from "./_db.ts";
+import type { DbLike } from "./fixture.ts";
 import { hammer } from "./hammer.ts";
 import { rejectUnknownOptions, type RunOptions } from "./plan.ts";
 import type { Report } from "./report.ts";

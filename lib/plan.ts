@@ -4,9 +4,14 @@
  *
  * @module
  */
-import type { DbLike } from "./_db.ts";
-import { FixtureDb, type JournalMode, type Synchronous } from "./fixture.ts";
-import { JOURNAL_MODES, SYNCHRONOUS_MODES } from "./_sqlite.ts";
+import {
+  type DbLike,
+  FixtureDb,
+  JOURNAL_MODES,
+  type JournalMode,
+  type Synchronous,
+  SYNCHRONOUS_MODES,
+} from "./fixture.ts";
 import type { Row } from "./table.ts";
 
 /** How a writer opens its transactions: `BEGIN DEFERRED`, `IMMEDIATE` or `EXCLUSIVE`. */

@@ -3,8 +3,12 @@
  *
  * @module
  */
-import { type DbLike, pathOf, requireTable, withConnection } from "./_db.ts";
-import { insertSql, quoteIdent, type SqlValue } from "./_sqlite.ts";
+import { pathOf, requireTable, withConnection } from "./_db.ts";
+import type { DbLike } from "./fixture.ts";
+import { insertSql, quoteIdent } from "./_sqlite.ts";
+
+/** A value SQLite can store and return: text, number, integer, blob or NULL. */
+export type SqlValue = string | number | bigint | null | Uint8Array;
 
 /** A row to insert: column name to value. Booleans are stored as 1 or 0. */
 export type Row = Record<string, SqlValue | boolean>;

@@ -14,7 +14,8 @@ import {
   WriterState,
   type WriterStateValue,
 } from "./_shared.ts";
-import { type Connection, insertSql, type SqlValue } from "./_sqlite.ts";
+import { type Connection, insertSql } from "./_sqlite.ts";
+import type { SqlValue } from "./table.ts";
 import type { RunSettings } from "./plan.ts";
 import type { Outcome } from "./report.ts";
 

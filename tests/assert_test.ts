@@ -238,7 +238,7 @@ Deno.test("assertAcknowledged() lists lost, duplicated and phantom rows by key",
   c.exec("INSERT INTO messages (msg) VALUES ('stranger')"); // not from this run
   failsWith(
     () => assertAcknowledged(db, report),
-    /3 lost, 1 duplicated, 3 phantom \(2 of 5 acknowledged rows present\)\n  lost \(acknowledged, not in the table as written\): keys #1-3; #1 \(writer 1, rowid 2, absent\), #2 \(writer 0, rowid 3, absent\), #3 \(writer 1, rowid 4, other values\)\n  duplicated \(an acknowledged row present again\): rowid 6 repeats #0 \(writer 0\)\n  phantom \(present, not acknowledged\): rowid 4 \(not written by this run\), rowid 7 = #5 \(writer 1, reported busy\), rowid 8 \(not written by this run\)/,
+    /3 lost, 1 duplicated, 3 phantom \(2 of 5 acknowledged rows present\)\n {2}lost \(acknowledged, not in the table as written\): keys #1-3; #1 \(writer 1, rowid 2, absent\), #2 \(writer 0, rowid 3, absent\), #3 \(writer 1, rowid 4, other values\)\n {2}duplicated \(an acknowledged row present again\): rowid 6 repeats #0 \(writer 0\)\n {2}phantom \(present, not acknowledged\): rowid 4 \(not written by this run\), rowid 7 = #5 \(writer 1, reported busy\), rowid 8 \(not written by this run\)/,
   );
 });
 
