@@ -417,11 +417,14 @@ export function formatReport(report: Report): string {
     } s`,
   );
   const done = report.hosts.filter((h) => h.status === "done").length;
+  const crashed = report.hosts.filter((h) => h.status === "crashed").length;
   row(
     "hosts",
-    `${done} done, ${report.hosts.length - done} not (crashed ${
-      report.hosts.filter((h) => h.status === "crashed").length
-    }, stopped ${report.hosts.filter((h) => h.status === "stopped").length})`,
+    done === report.hosts.length
+      ? `${done} done`
+      : `${done} done, ${crashed} crashed, ${
+        report.hosts.length - done - crashed
+      } stopped`,
   );
   for (const host of report.hosts) {
     if (host.status !== "done") {
@@ -439,13 +442,15 @@ export function formatReport(report: Report): string {
   }
   const failing = report.perWriter.filter((w) => w.ok < w.intended);
   if (failing.length > 0) {
-    lines.push("writers that did not finish everything");
-    for (const w of failing.slice(0, 10)) {
+    lines.push(
+      `writers that did not finish everything: ${failing.length} of ${report.perWriter.length}`,
+    );
+    for (const w of failing.slice(0, 5)) {
       lines.push(
         `  writer ${w.writer}: ${w.ok}/${w.intended} ok, busy ${w.busy}, locked ${w.locked}, error ${w.error}, unknown ${w.unknown}, not run ${w.skipped}`,
       );
     }
-    if (failing.length > 10) lines.push(`  … and ${failing.length - 10} more`);
+    if (failing.length > 5) lines.push(`  … and ${failing.length - 5} more`);
   }
   return lines.join("\n");
 }

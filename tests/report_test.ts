@@ -59,7 +59,10 @@ Deno.test("formatReport() prints settings first, then done/intended, failures, l
   assert.match(text, new RegExp(`done/intended: +${report.ok}/6 operations`));
   assert.match(text, new RegExp(`lock errors: +${report.lockErrors} `));
   assert.match(text, /busy: +\d+ × 5 SQLITE_BUSY: database is locked/);
-  assert.match(text, /writers that did not finish everything\n {2}writer \d: /);
+  assert.match(
+    text,
+    /writers that did not finish everything: \d of 3\n {2}writer \d: /,
+  );
   assert.match(text, /busy timeout: +0 ms/);
   assert.match(text, /transactions: +deferred, 1 row each, hold 200 ms/);
 });
