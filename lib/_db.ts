@@ -33,12 +33,13 @@ export function withConnection<T>(db: DbLike, fn: (conn: Connection) => T): T {
     });
   }
   if (!stat.isFile) throw new Error(`Cannot open database ${path}: not a file`);
-  const conn = openConnection(path, { busyTimeoutMs: HELPER_BUSY_TIMEOUT_MS });
+  let conn: Connection | undefined;
   try {
+    conn = openConnection(path, { busyTimeoutMs: HELPER_BUSY_TIMEOUT_MS });
     // Fails here, with a clear message, on a file that is not a database.
     conn.prepare("SELECT count(*) FROM sqlite_schema").get();
   } catch (error) {
-    conn.close();
+    conn?.close();
     throw new Error(
       `Cannot open database ${path}: ${(error as Error).message}`,
       {

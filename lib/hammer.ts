@@ -89,6 +89,26 @@ function checkColumns(columns: ColumnInfo[], settings: RunSettings): void {
 
 function prepareDatabase(conn: Connection, settings: RunSettings): Prepared {
   checkColumns(requireTable(conn, settings.table, settings.path), settings);
+  // Refuse a database nobody can write before any writer is spawned. A busy
+  // error only means someone else is writing right now: not our concern.
+  try {
+    conn.prepare("BEGIN IMMEDIATE").run();
+    try {
+      // A write, rolled back: a read-only connection fails only at a write.
+      conn.prepare("CREATE TABLE dbhammer_write_probe (x)").run();
+    } finally {
+      conn.prepare("ROLLBACK").run();
+    }
+  } catch (error) {
+    if (classifyError(error).outcome === "error") {
+      throw new Error(
+        `Cannot write to database ${settings.path}: ${
+          (error as Error).message
+        }`,
+        { cause: error },
+      );
+    }
+  }
   // WAL lives in the file: switch it here, once, before any writer opens.
   const current = journalModeOf(conn);
   if (
@@ -415,7 +435,8 @@ function run(
     };
 
     const hostUrl = new URL("./host.ts", import.meta.url);
-    for (let id = 0; id < settings.threads; id++) {
+    const spawnHost = (id: number): void => {
+      const writers = assignments.filter((w) => w.id % settings.threads === id);
       const worker = new Worker(hostUrl, {
         type: "module",
         name: `dbhammer-host-${id}`,
@@ -424,9 +445,7 @@ function run(
       const host: HostState = {
         id,
         worker,
-        writers: assignments.filter((w) => w.id % settings.threads === id).map((
-          w,
-        ) => w.id),
+        writers: writers.map((w) => w.id),
         status: "starting",
         error: null,
       };
@@ -458,9 +477,19 @@ function run(
         hostId: id,
         settings,
         shared: sharedBuffer,
-        writers: assignments.filter((w) => w.id % settings.threads === id),
+        writers,
       };
       worker.postMessage(init);
+    };
+    try {
+      for (let id = 0; id < settings.threads; id++) spawnHost(id);
+    } catch (error) {
+      // E.g. no permission to start Workers: end the ones already started.
+      abort(
+        new Error(`Cannot start writer hosts: ${(error as Error).message}`, {
+          cause: error,
+        }),
+      );
     }
   });
 }

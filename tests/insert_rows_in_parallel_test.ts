@@ -345,3 +345,38 @@ Deno.test("insertRowsInParallel() rejects bad input with a clear error, spawning
   );
   assertRowCount(db, "messages", 0);
 });
+
+// Root ignores permission bits; an immutable file is read-only even for root.
+async function chattr(flag: "+i" | "-i", path: string): Promise<boolean> {
+  const command = new Deno.Command("chattr", {
+    args: [flag, path],
+    stderr: "null",
+  });
+  return await command.output().then((o) => o.success, () => false);
+}
+const probe = await Deno.makeTempFile();
+const canMakeImmutable = await chattr("+i", probe) && await chattr("-i", probe);
+await Deno.remove(probe);
+
+Deno.test({
+  name:
+    "insertRowsInParallel() refuses a database it cannot write, before spawning",
+  ignore: !canMakeImmutable,
+  async fn() {
+    await using db = await fixtureDb();
+    createTable(db, { name: "messages", columns: { msg: "TEXT" } });
+    const copy = `${db.dir}/readonly.db`;
+    await Deno.copyFile(db.path, copy);
+    assert.ok(await chattr("+i", copy));
+    try {
+      await assert.rejects(
+        insertRowsInParallel(copy, generateRows(2), { table: "messages" }),
+        /Cannot write to database .*readonly.db: attempt to write a readonly database/,
+      );
+      assert.equal(liveHosts(), 0);
+    } finally {
+      await chattr("-i", copy);
+    }
+    assertRowCount(copy, "messages", 0);
+  },
+});
