@@ -35,7 +35,7 @@ async function ceiling(): Promise<number> {
     const started = performance.now();
     for (const row of rows) {
       begin.run();
-      insert.run(row.msg);
+      insert.run(row.msg as string);
       commit.run();
     }
     return ROWS / ((performance.now() - started) / 1000);

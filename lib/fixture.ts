@@ -8,6 +8,12 @@
 import { join } from "node:path";
 import type { DatabaseSync } from "node:sqlite";
 import { openConnection } from "./_sqlite.ts";
+import {
+  choice,
+  integer,
+  MAX_TIMEOUT_MS,
+  rejectUnknownOptions,
+} from "./_validate.ts";
 
 /** The journal modes `PRAGMA journal_mode` accepts. */
 export const JOURNAL_MODES: readonly JournalMode[] = [
@@ -171,22 +177,7 @@ export class FixtureDb implements AsyncDisposable, Disposable {
   }
 }
 
-function checkChoice<T extends string>(
-  name: string,
-  value: unknown,
-  choices: readonly T[],
-): T {
-  if (typeof value !== "string" || !choices.includes(value as T)) {
-    throw new TypeError(
-      `Invalid ${name}: ${JSON.stringify(value)} (expected one of ${
-        choices.join(", ")
-      })`,
-    );
-  }
-  return value as T;
-}
-
-const FIXTURE_OPTION_NAMES = new Set([
+const FIXTURE_OPTION_NAMES = [
   "journalMode",
   "synchronous",
   "busyTimeoutMs",
@@ -194,7 +185,7 @@ const FIXTURE_OPTION_NAMES = new Set([
   "schemaFile",
   "dir",
   "name",
-]);
+];
 
 /**
  * Creates a temporary database file in its own temp dir and opens it with
@@ -220,31 +211,25 @@ export async function fixtureDb(
   if (typeof options !== "object" || options === null) {
     throw new TypeError(`Invalid fixtureDb options: ${String(options)}`);
   }
-  for (const key of Object.keys(options)) {
-    if (!FIXTURE_OPTION_NAMES.has(key)) {
-      throw new TypeError(`Unknown fixtureDb option: ${key}`);
-    }
-  }
+  rejectUnknownOptions("fixtureDb", options, FIXTURE_OPTION_NAMES);
   const settings: FixtureSettings = {
-    journalMode: checkChoice(
+    journalMode: choice(
       "journalMode",
       options.journalMode ?? "delete",
       JOURNAL_MODES,
     ),
-    synchronous: checkChoice(
+    synchronous: choice(
       "synchronous",
       options.synchronous ?? "full",
       SYNCHRONOUS_MODES,
     ),
-    busyTimeoutMs: options.busyTimeoutMs ?? 0,
+    busyTimeoutMs: integer(
+      "busyTimeoutMs",
+      options.busyTimeoutMs ?? 0,
+      0,
+      MAX_TIMEOUT_MS,
+    ),
   };
-  if (
-    !Number.isInteger(settings.busyTimeoutMs) || settings.busyTimeoutMs < 0
-  ) {
-    throw new RangeError(
-      `Invalid busyTimeoutMs: ${settings.busyTimeoutMs} (expected an integer >= 0)`,
-    );
-  }
   if (options.sql !== undefined && options.schemaFile !== undefined) {
     throw new TypeError(
       "Invalid fixtureDb options: give sql or schemaFile, not both",

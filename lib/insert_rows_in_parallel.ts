@@ -5,7 +5,8 @@
  */
 import type { DbLike } from "./fixture.ts";
 import { hammer } from "./hammer.ts";
-import { rejectUnknownOptions, type RunOptions } from "./plan.ts";
+import { RUN_OPTION_NAMES, type RunOptions } from "./plan.ts";
+import { rejectUnknownOptions } from "./_validate.ts";
 import type { Report } from "./report.ts";
 import type { Row } from "./table.ts";
 
@@ -15,19 +16,7 @@ export interface InsertOptions extends RunOptions {
   table: string;
 }
 
-const INSERT_OPTION_NAMES = [
-  "table",
-  "writers",
-  "threads",
-  "busyTimeoutMs",
-  "journalMode",
-  "synchronous",
-  "transaction",
-  "rowsPerTransaction",
-  "holdMs",
-  "deadlineMs",
-  "crash",
-];
+const INSERT_OPTION_NAMES = ["table", ...RUN_OPTION_NAMES];
 
 /**
  * Inserts rows into a table from parallel writers, each in a Deno Worker with

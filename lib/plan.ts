@@ -12,6 +12,12 @@ import {
   type Synchronous,
   SYNCHRONOUS_MODES,
 } from "./fixture.ts";
+import {
+  choice,
+  integer,
+  MAX_TIMEOUT_MS,
+  rejectUnknownOptions,
+} from "./_validate.ts";
 import type { Row } from "./table.ts";
 
 /** How a writer opens its transactions: `BEGIN DEFERRED`, `IMMEDIATE` or `EXCLUSIVE`. */
@@ -170,9 +176,9 @@ export const MAX_WRITERS = 4096;
 export const MAX_THREADS = 1024;
 /** Default deadline of a run, in milliseconds. */
 export const DEFAULT_DEADLINE_MS = 180_000;
-const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
-const RUN_OPTION_NAMES = [
+/** The names of the options in {@linkcode RunOptions}. */
+export const RUN_OPTION_NAMES: readonly (keyof RunOptions)[] = [
   "writers",
   "threads",
   "busyTimeoutMs",
@@ -183,63 +189,13 @@ const RUN_OPTION_NAMES = [
   "holdMs",
   "deadlineMs",
   "crash",
-] as const;
+];
 
 const TRANSACTION_MODES: readonly TransactionMode[] = [
   "deferred",
   "immediate",
   "exclusive",
 ];
-
-/** Throws a `TypeError` naming every key of `object` not in `allowed`. */
-export function rejectUnknownOptions(
-  what: string,
-  object: object,
-  allowed: readonly string[],
-): void {
-  const unknown = Object.keys(object).filter((key) => !allowed.includes(key));
-  if (unknown.length > 0) {
-    throw new TypeError(
-      `Unknown ${what} option${unknown.length > 1 ? "s" : ""}: ${
-        unknown.join(", ")
-      } (known: ${allowed.join(", ")})`,
-    );
-  }
-}
-
-function integer(
-  name: string,
-  value: unknown,
-  min: number,
-  max: number,
-): number {
-  if (typeof value !== "number") {
-    throw new TypeError(
-      `Invalid ${name}: ${JSON.stringify(value)} (expected a number)`,
-    );
-  }
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(
-      `Invalid ${name}: ${value} (expected an integer from ${min} to ${max})`,
-    );
-  }
-  return value;
-}
-
-function choice<T extends string>(
-  name: string,
-  value: unknown,
-  choices: readonly T[],
-): T {
-  if (typeof value !== "string" || !choices.includes(value as T)) {
-    throw new TypeError(
-      `Invalid ${name}: ${JSON.stringify(value)} (expected one of ${
-        choices.join(", ")
-      })`,
-    );
-  }
-  return value as T;
-}
 
 function isPlainRowValue(value: unknown): boolean {
   return value === null || typeof value === "string" ||
