@@ -8,9 +8,7 @@ import {
   assertRowCount,
   assertRowOrder,
   buildReport,
-  createTable,
   type FixtureDb,
-  fixtureDb,
   generateRows,
   insertRows,
   insertRowsInParallel,
@@ -19,12 +17,7 @@ import {
   resolvePlan,
 } from "../mod.ts";
 import { fingerprint } from "../lib/_fingerprint.ts";
-
-async function messages(): Promise<FixtureDb> {
-  const db = await fixtureDb();
-  createTable(db, { name: "messages", columns: { msg: "TEXT" } });
-  return db;
-}
+import { messagesDb } from "./_helpers.ts";
 
 /**
  * Inserts one row per entry of `writers` (in that order) and builds the report
@@ -96,7 +89,7 @@ function failsWith(fn: () => void, message: RegExp): void {
 }
 
 Deno.test("assertRowCount() passes on the exact count and says how far off it is", async () => {
-  await using db = await messages();
+  await using db = await messagesDb();
   insertRows(db, "messages", generateRows(5));
   assertRowCount(db, "messages", 5);
   failsWith(
@@ -110,7 +103,7 @@ Deno.test("assertRowCount() passes on the exact count and says how far off it is
 });
 
 Deno.test("assertNoLockErrors() and assertLockErrors() read the report's lock errors", async () => {
-  await using db = await messages();
+  await using db = await messagesDb();
   const clean = writtenBy(db, [0, 1, 0, 1]);
   assertNoLockErrors(clean);
   failsWith(
@@ -131,7 +124,7 @@ Deno.test("assertNoLockErrors() and assertLockErrors() read the report's lock er
 });
 
 Deno.test("assertRowOrder() checks an exact sequence of values", async () => {
-  await using db = await messages();
+  await using db = await messagesDb();
   insertRows(db, "messages", [{ msg: "a" }, { msg: "b" }, { msg: "c" }]);
   assertRowOrder(db, "messages", {
     order: "sequence",
@@ -159,18 +152,18 @@ Deno.test("assertRowOrder() checks an exact sequence of values", async () => {
 });
 
 Deno.test("assertRowOrder() checks strict alternation between writers", async () => {
-  await using db = await messages();
+  await using db = await messagesDb();
   assertRowOrder(db, "messages", {
     order: "alternating",
     report: writtenBy(db, [0, 1, 0, 1, 0, 1]),
   });
-  await using other = await messages();
+  await using other = await messagesDb();
   // Writer 2 has fewer rows: it leaves the cycle after its last one.
   assertRowOrder(other, "messages", {
     order: "alternating",
     report: writtenBy(other, [2, 0, 1, 2, 0, 1, 0, 1]),
   });
-  await using bad = await messages();
+  await using bad = await messagesDb();
   failsWith(
     () =>
       assertRowOrder(bad, "messages", {
@@ -182,12 +175,12 @@ Deno.test("assertRowOrder() checks strict alternation between writers", async ()
 });
 
 Deno.test("assertRowOrder() checks that each writer's rows are grouped", async () => {
-  await using db = await messages();
+  await using db = await messagesDb();
   assertRowOrder(db, "messages", {
     order: "grouped",
     report: writtenBy(db, [1, 1, 1, 0, 0, 0]),
   });
-  await using bad = await messages();
+  await using bad = await messagesDb();
   failsWith(
     () =>
       assertRowOrder(bad, "messages", {
@@ -199,7 +192,7 @@ Deno.test("assertRowOrder() checks that each writer's rows are grouped", async (
 });
 
 Deno.test("assertRowOrder() checks each writer's own submission order", async () => {
-  await using db = await messages();
+  await using db = await messagesDb();
   const report = writtenBy(db, [0, 1, 1, 0]);
   assertRowOrder(db, "messages", { order: "per-writer", report });
   // Swap two of writer 0's rows in the table's order.
@@ -217,7 +210,7 @@ Deno.test("assertRowOrder() checks each writer's own submission order", async ()
 });
 
 Deno.test("assertAcknowledged() passes when the table holds exactly the acknowledged rows", async () => {
-  await using db = await messages();
+  await using db = await messagesDb();
   insertRows(db, "messages", generateRows(3)); // rows from before the run
   const report = await insertRowsInParallel(db, generateRows(10), {
     table: "messages",
@@ -227,7 +220,7 @@ Deno.test("assertAcknowledged() passes when the table holds exactly the acknowle
 });
 
 Deno.test("assertAcknowledged() lists lost, duplicated and phantom rows by key", async () => {
-  await using db = await messages();
+  await using db = await messagesDb();
   const report = writtenBy(db, [0, 1, 0, 1, 0, 1], [5]);
   assertAcknowledged(db, report);
   const c = db.connection;
@@ -243,7 +236,7 @@ Deno.test("assertAcknowledged() lists lost, duplicated and phantom rows by key",
 });
 
 Deno.test("assertAcknowledged() notices rows from before the run that changed", async () => {
-  await using db = await messages();
+  await using db = await messagesDb();
   insertRows(db, "messages", generateRows(2));
   const report = await insertRowsInParallel(db, generateRows(2), {
     table: "messages",
@@ -257,7 +250,7 @@ Deno.test("assertAcknowledged() notices rows from before the run that changed", 
 });
 
 Deno.test("assertIntegrity() passes on a sound database and fails on a damaged one", async () => {
-  await using db = await messages();
+  await using db = await messagesDb();
   insertRows(db, "messages", generateRows(2000, { payloadBytes: 200 }));
   db.connection.exec("CREATE INDEX messages_msg ON messages(msg)");
   assertIntegrity(db);

@@ -6,20 +6,13 @@ import {
   assertNoLockErrors,
   assertRowCount,
   assertRowOrder,
-  createTable,
   DeadlineError,
   type FixtureDb,
-  fixtureDb,
   generateRows,
   hammer,
   liveHosts,
 } from "../mod.ts";
-
-async function messages(): Promise<FixtureDb> {
-  const db = await fixtureDb();
-  createTable(db, { name: "messages", columns: { msg: "TEXT" } });
-  return db;
-}
+import { messagesDb } from "./_helpers.ts";
 
 /** A fresh connection can take the write lock at once: no run left it held. */
 function assertNoLockHeld(db: FixtureDb): void {
@@ -30,7 +23,7 @@ function assertNoLockHeld(db: FixtureDb): void {
 }
 
 Deno.test("hammer() deals rows beyond the default writer cap out to 100 writers", async () => {
-  await using db = await messages();
+  await using db = await messagesDb();
   const report = await hammer({
     db,
     workload: { kind: "insert", table: "messages", rows: generateRows(250) },
@@ -51,7 +44,7 @@ Deno.test("hammer() deals rows beyond the default writer cap out to 100 writers"
 });
 
 Deno.test("hammer() report is plain data: JSON keeps all of it", async () => {
-  await using db = await messages();
+  await using db = await messagesDb();
   const report = await hammer({
     db,
     workload: { kind: "insert", table: "messages", rows: generateRows(4) },
@@ -72,7 +65,7 @@ Deno.test("hammer() report is plain data: JSON keeps all of it", async () => {
 });
 
 Deno.test("hammer() commit order follows rowid order", async () => {
-  await using db = await messages();
+  await using db = await messagesDb();
   const report = await hammer({
     db,
     workload: { kind: "insert", table: "messages", rows: generateRows(40) },
@@ -86,7 +79,7 @@ Deno.test("hammer() commit order follows rowid order", async () => {
 });
 
 Deno.test("hammer() hosts several writers per Worker with asynchronous busy waits", async () => {
-  await using db = await messages();
+  await using db = await messagesDb();
   const report = await hammer({
     db,
     workload: { kind: "insert", table: "messages", rows: generateRows(40) },
@@ -110,7 +103,7 @@ Deno.test("hammer() hosts several writers per Worker with asynchronous busy wait
 });
 
 Deno.test("hammer() shared-thread writers with busy timeout 0 and a hold get lock errors", async () => {
-  await using db = await messages();
+  await using db = await messagesDb();
   const report = await hammer({
     db,
     workload: { kind: "insert", table: "messages", rows: generateRows(8) },
@@ -125,7 +118,7 @@ Deno.test("hammer() shared-thread writers with busy timeout 0 and a hold get loc
 });
 
 Deno.test("hammer() reports a host killed inside a transaction; nothing acknowledged is lost", async () => {
-  await using db = await messages();
+  await using db = await messagesDb();
   const report = await hammer({
     db,
     workload: { kind: "insert", table: "messages", rows: generateRows(12) },
@@ -158,7 +151,7 @@ Deno.test("hammer() reports a host killed inside a transaction; nothing acknowle
 });
 
 Deno.test("hammer() reports a host whose writer throws, and finishes the others", async () => {
-  await using db = await messages();
+  await using db = await messagesDb();
   const report = await hammer({
     db,
     workload: { kind: "insert", table: "messages", rows: generateRows(6) },
@@ -181,7 +174,7 @@ Deno.test("hammer() reports a host whose writer throws, and finishes the others"
 });
 
 Deno.test("hammer() ends a stuck run at its deadline, naming the writers that had not finished", async () => {
-  await using db = await messages();
+  await using db = await messagesDb();
   const error = await hammer({
     db,
     workload: { kind: "insert", table: "messages", rows: generateRows(2) },

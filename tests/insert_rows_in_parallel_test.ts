@@ -11,16 +11,18 @@ import {
   assertRowCount,
   assertRowOrder,
   createTable,
+  type FixtureDb,
   fixtureDb,
   generateRows,
   insertRows,
   insertRowsInParallel,
   liveHosts,
+  type Report,
 } from "../mod.ts";
+import { messagesDb } from "./_helpers.ts";
 
 Deno.test("insertRowsInParallel() writes 5 rows from 5 writers into a new table", async () => {
-  await using db = await fixtureDb();
-  createTable(db, { name: "messages", columns: { msg: "TEXT" } });
+  await using db = await messagesDb();
   const report = await insertRowsInParallel(db, generateRows(5), {
     table: "messages",
     busyTimeoutMs: 5000,
@@ -36,8 +38,7 @@ Deno.test("insertRowsInParallel() writes 5 rows from 5 writers into a new table"
 });
 
 Deno.test("insertRowsInParallel() adds 100 parallel rows to 10 000 sequential ones: 10 100, all acknowledged", async () => {
-  await using db = await fixtureDb();
-  createTable(db, { name: "messages", columns: { msg: "TEXT" } });
+  await using db = await messagesDb();
   insertRows(db, "messages", generateRows(10_000));
   // 100 writers released together wait their turn through SQLite's busy
   // handler; a generous timeout keeps a slow CI machine from failing them.
@@ -56,20 +57,29 @@ Deno.test("insertRowsInParallel() adds 100 parallel rows to 10 000 sequential on
   assert.equal(liveHosts(), 0);
 });
 
-const BIG = 4 * 1024 * 1024;
+/**
+ * The example of a document-table library: 2 writers × 3 rows of 4 MiB, six
+ * identical payloads (no unique column: rows are told apart by rowid).
+ */
+function bigDocs(
+  db: FixtureDb,
+  busyTimeoutMs: number,
+  holdMs: number,
+): Promise<Report> {
+  createTable(db, { name: "docs", columns: { data: "TEXT" } });
+  const payload = "p".repeat(4 * 1024 * 1024);
+  const rows = Array.from({ length: 6 }, () => ({ data: payload }));
+  return insertRowsInParallel(db, rows, {
+    table: "docs",
+    writers: 2,
+    busyTimeoutMs,
+    holdMs,
+  });
+}
 
 Deno.test("insertRowsInParallel() with a long busy timeout: 2 writers × 3 rows of 4 MiB, none lost", async () => {
   await using db = await fixtureDb();
-  createTable(db, { name: "docs", columns: { data: "TEXT" } });
-  // Six identical payloads: no unique column; rows are told apart by rowid.
-  const payload = "p".repeat(BIG);
-  const rows = Array.from({ length: 6 }, () => ({ data: payload }));
-  const report = await insertRowsInParallel(db, rows, {
-    table: "docs",
-    writers: 2,
-    busyTimeoutMs: 10_000,
-    holdMs: 50,
-  });
+  const report = await bigDocs(db, 10_000, 50);
   assertNoLockErrors(report);
   assertRowCount(db, "docs", 6);
   assertAcknowledged(db, report);
@@ -79,15 +89,7 @@ Deno.test("insertRowsInParallel() with a long busy timeout: 2 writers × 3 rows 
 
 Deno.test("insertRowsInParallel() with busy timeout 0: 2 writers × 3 rows of 4 MiB, a lock error, exactly the acknowledged rows", async () => {
   await using db = await fixtureDb();
-  createTable(db, { name: "docs", columns: { data: "TEXT" } });
-  const payload = "p".repeat(BIG);
-  const rows = Array.from({ length: 6 }, () => ({ data: payload }));
-  const report = await insertRowsInParallel(db, rows, {
-    table: "docs",
-    writers: 2,
-    busyTimeoutMs: 0,
-    holdMs: 300,
-  });
+  const report = await bigDocs(db, 0, 300);
   assertLockErrors(report, { min: 1 });
   assert.equal(report.ok + report.lockErrors, 6);
   assertRowCount(db, "docs", report.ok);
@@ -96,8 +98,7 @@ Deno.test("insertRowsInParallel() with busy timeout 0: 2 writers × 3 rows of 4 
 });
 
 Deno.test("insertRowsInParallel() 3 writers × 2 rows without a hold: 6 rows", async () => {
-  await using db = await fixtureDb();
-  createTable(db, { name: "messages", columns: { msg: "TEXT" } });
+  await using db = await messagesDb();
   const report = await insertRowsInParallel(db, generateRows(6), {
     table: "messages",
     writers: 3,
@@ -110,8 +111,7 @@ Deno.test("insertRowsInParallel() 3 writers × 2 rows without a hold: 6 rows", a
 });
 
 Deno.test("insertRowsInParallel() 3 writers × 2 rows holding the lock, busy timeout 0: lock errors, the run ends", async () => {
-  await using db = await fixtureDb();
-  createTable(db, { name: "messages", columns: { msg: "TEXT" } });
+  await using db = await messagesDb();
   const report = await insertRowsInParallel(db, generateRows(6), {
     table: "messages",
     writers: 3,
@@ -136,8 +136,7 @@ Deno.test("insertRowsInParallel() 3 writers × 2 rows holding the lock, busy tim
 });
 
 Deno.test("insertRowsInParallel() groups rows into transactions with rowsPerTransaction", async () => {
-  await using db = await fixtureDb();
-  createTable(db, { name: "messages", columns: { msg: "TEXT" } });
+  await using db = await messagesDb();
   const report = await insertRowsInParallel(db, generateRows(20), {
     table: "messages",
     writers: 2,
@@ -156,11 +155,10 @@ Deno.test("insertRowsInParallel() groups rows into transactions with rowsPerTran
 });
 
 Deno.test("insertRowsInParallel() applies the connection settings inside each writer", async () => {
-  await using db = await fixtureDb({
+  await using db = await messagesDb({
     journalMode: "wal",
     synchronous: "normal",
   });
-  createTable(db, { name: "messages", columns: { msg: "TEXT" } });
   const report = await insertRowsInParallel(db, generateRows(4), {
     table: "messages",
     busyTimeoutMs: 5000,
@@ -362,9 +360,8 @@ Deno.test({
   name:
     "insertRowsInParallel() refuses a database it cannot write, before spawning",
   ignore: !canMakeImmutable,
-  async fn() {
-    await using db = await fixtureDb();
-    createTable(db, { name: "messages", columns: { msg: "TEXT" } });
+  async fn(): Promise<void> {
+    await using db = await messagesDb();
     const copy = `${db.dir}/readonly.db`;
     await Deno.copyFile(db.path, copy);
     assert.ok(await chattr("+i", copy));

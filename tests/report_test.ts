@@ -1,12 +1,11 @@
 import assert from "node:assert/strict";
 import {
-  createTable,
-  fixtureDb,
   formatReport,
   generateRows,
   insertRowsInParallel,
   summarizeLatency,
 } from "../mod.ts";
+import { messagesDb } from "./_helpers.ts";
 
 Deno.test("summarizeLatency() gives nearest-rank percentiles", () => {
   const values = Array.from({ length: 100 }, (_, i) => i + 1);
@@ -28,8 +27,7 @@ Deno.test("summarizeLatency() gives nearest-rank percentiles", () => {
 });
 
 Deno.test("formatReport() prints settings first, then done/intended, failures, latency and throughput", async () => {
-  await using db = await fixtureDb();
-  createTable(db, { name: "messages", columns: { msg: "TEXT" } });
+  await using db = await messagesDb();
   const report = await insertRowsInParallel(db, generateRows(6), {
     table: "messages",
     writers: 3,
@@ -68,8 +66,7 @@ Deno.test("formatReport() prints settings first, then done/intended, failures, l
 });
 
 Deno.test("report counts agree with its outcomes", async () => {
-  await using db = await fixtureDb();
-  createTable(db, { name: "messages", columns: { msg: "TEXT" } });
+  await using db = await messagesDb();
   const report = await insertRowsInParallel(db, generateRows(9), {
     table: "messages",
     writers: 3,
