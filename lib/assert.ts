@@ -489,7 +489,8 @@ export function assertAcknowledged(db: DbLike, report: Report): void {
     });
   }
   lost.sort((a, b) => a.written.key - b.written.key);
-  const unknown = byPrint((o) => o.outcome === "unknown");
+  const unresolved = byPrint((o) => o.outcome === "unknown");
+  const inFlight = byPrint((o) => o.outcome === "unknown");
   const failed = byPrint((o) =>
     o.outcome === "busy" || o.outcome === "locked" || o.outcome === "error"
   );
@@ -498,7 +499,7 @@ export function assertAcknowledged(db: DbLike, report: Report): void {
   const phantom: { rowid: number; from: Written | null }[] = [];
   for (const row of found.rows) {
     if (claimed.has(row.rowid)) continue;
-    const resolved = unknown.get(row.fingerprint);
+    const resolved = unresolved.get(row.fingerprint);
     if (resolved !== undefined && resolved.length > 0) {
       resolved.shift();
       continue;
@@ -509,9 +510,12 @@ export function assertAcknowledged(db: DbLike, report: Report): void {
       phantom.push({ rowid: row.rowid, from: failedWrite });
       continue;
     }
-    const ackedWrite = acked.get(row.fingerprint)?.[0];
-    if (ackedWrite !== undefined) {
-      duplicated.push({ rowid: row.rowid, of: ackedWrite });
+    // Another copy of a write this run made (acknowledged, or in flight and
+    // already found once).
+    const original = acked.get(row.fingerprint)?.[0] ??
+      inFlight.get(row.fingerprint)?.[0];
+    if (original !== undefined) {
+      duplicated.push({ rowid: row.rowid, of: original });
     } else phantom.push({ rowid: row.rowid, from: null });
   }
   const problems: string[] = [];

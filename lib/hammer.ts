@@ -18,6 +18,7 @@ import {
   WriterState,
 } from "./_shared.ts";
 import { classifyError } from "./_errors.ts";
+import { fingerprint } from "./_fingerprint.ts";
 import {
   type Connection,
   journalModeOf,
@@ -153,13 +154,14 @@ function assign(plan: HammerPlan, settings: RunSettings): WriterAssignment[] {
     const keys = keysOf[writer.id];
     for (let i = 0; i < keys.length; i += settings.rowsPerTransaction) {
       const chunk = keys.slice(i, i + settings.rowsPerTransaction);
+      const values = chunk.map((key) =>
+        settings.columns.map((c) => toSqlValue(rows[key][c]))
+      );
       writer.operations.push({
         seq: writer.operations.length,
         keys: chunk,
-        rows: chunk.map((key) =>
-          settings.columns.map((c) => toSqlValue(rows[key][c]))
-        ),
-        fingerprints: [],
+        rows: values,
+        fingerprints: values.map(fingerprint),
       });
     }
   }

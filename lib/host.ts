@@ -8,7 +8,6 @@
  * @module
  */
 import { classifyError } from "./_errors.ts";
-import { fingerprint } from "./_fingerprint.ts";
 import type { HostInit, HostMessage } from "./_protocol.ts";
 import { GO, setProgress, WriterState } from "./_shared.ts";
 import {
@@ -37,9 +36,6 @@ async function run(init: HostInit): Promise<void> {
         journalMode: settings.journalMode ?? undefined,
         synchronous: settings.synchronous,
       }));
-      for (const op of writer.operations) {
-        op.fingerprints = op.rows.map((values) => fingerprint(values));
-      }
       setProgress(shared, writer.id, WriterState.ready, 0);
     }
   } catch (error) {

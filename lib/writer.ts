@@ -27,7 +27,7 @@ export interface Operation {
   keys: number[];
   /** Each row's values, in `RunSettings.columns` order. */
   rows: SqlValue[][];
-  /** Each row's fingerprint. */
+  /** Each row's fingerprint, to recognise it in the database afterwards. */
   fingerprints: string[];
 }
 

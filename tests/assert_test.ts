@@ -272,3 +272,20 @@ Deno.test("assertIntegrity() passes on a sound database and fails on a damaged o
     /Expected integrity_check "ok" for .*damaged.db, found/,
   );
 });
+
+Deno.test("assertAcknowledged() accepts an unknown write present or absent, but not twice", async () => {
+  await using db = await messagesDb();
+  const report = writtenBy(db, [0, 1, 0, 1]);
+  // Pretend writer 1's last operation was in flight when its host died.
+  const inFlight = report.outcomes.find((o) => o.writer === 1 && o.seq === 1)!;
+  inFlight.outcome = "unknown";
+  inFlight.rowids = [];
+  assertAcknowledged(db, report); // it committed: present, resolved
+  db.connection.exec("DELETE FROM messages WHERE msg = 'w1-3'");
+  assertAcknowledged(db, report); // it did not: absent, resolved
+  db.connection.exec("INSERT INTO messages (msg) VALUES ('w1-3'), ('w1-3')");
+  failsWith(
+    () => assertAcknowledged(db, report),
+    /0 lost, 1 duplicated, 0 phantom .*\n.*rowid \d+ repeats #3 \(writer 1\)/,
+  );
+});

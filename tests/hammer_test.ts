@@ -141,6 +141,9 @@ Deno.test("hammer() reports a host killed inside a transaction; nothing acknowle
   assert.equal(report.perWriter[2].ok, 4);
   assert.equal(report.unknown, 1);
   assert.equal(report.skipped, 1);
+  const inFlight = report.outcomes.find((o) => o.outcome === "unknown");
+  assert.deepEqual(inFlight?.keys, [7]);
+  assert.equal(inFlight?.fingerprints.length, 1);
   // The killed transaction was rolled back: exactly the acknowledged rows.
   assertRowCount(db, "messages", 10);
   assertAcknowledged(db, report);
