@@ -34,3 +34,4 @@ export * from "./lib/insert_rows_in_parallel.ts";
 export * from "./lib/report.ts";
 export * from "./lib/assert.ts";
 export * from "./lib/errors.ts";
+export * from "./lib/strategies.ts";

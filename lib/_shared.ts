@@ -7,7 +7,11 @@ export const GO = 0;
 export const STOP = 1;
 /** Index of the commit counter: each commit takes the next number. */
 export const COMMITS = 2;
-const HEADER = 4;
+/** Index of the queue strategy's next ticket. */
+export const TICKET = 3;
+/** Index of the ticket the queue strategy is serving. */
+export const SERVING = 4;
+const HEADER = 6;
 const PER_WRITER = 2;
 
 /** Where a writer is, as stored in shared memory. */

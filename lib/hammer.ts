@@ -88,8 +88,28 @@ function checkColumns(columns: ColumnInfo[], settings: RunSettings): void {
   }
 }
 
+function prepareCounter(conn: Connection, settings: RunSettings): void {
+  const table = quoteIdent(settings.table);
+  conn.prepare(
+    `CREATE TABLE IF NOT EXISTS ${table} (id INTEGER PRIMARY KEY, n INTEGER NOT NULL DEFAULT 0)`,
+  ).run();
+  const names = requireTable(conn, settings.table, settings.path).map((c) =>
+    c.name
+  );
+  if (!names.includes("id") || !names.includes("n")) {
+    throw new TypeError(
+      `Invalid table: ${settings.table} has no counter columns id and n (its columns: ${
+        names.join(", ")
+      })`,
+    );
+  }
+  conn.prepare(`INSERT OR IGNORE INTO ${table} (id, n) VALUES (1, 0)`).run();
+}
+
 function prepareDatabase(conn: Connection, settings: RunSettings): Prepared {
-  checkColumns(requireTable(conn, settings.table, settings.path), settings);
+  if (settings.counter === null) {
+    checkColumns(requireTable(conn, settings.table, settings.path), settings);
+  }
   // Refuse a database nobody can write before any writer is spawned. A busy
   // error only means someone else is writing right now: not our concern.
   try {
@@ -127,16 +147,29 @@ function prepareDatabase(conn: Connection, settings: RunSettings): Prepared {
       );
     }
   }
+  // After the write probe: a read-only database is refused before this writes.
+  if (settings.counter !== null) prepareCounter(conn, settings);
   const table = quoteIdent(settings.table);
   const row = conn.prepare(
     `SELECT count(*) AS n, coalesce(max(rowid), 0) AS m FROM ${table}`,
   )
     .get() as { n: number; m: number };
   return {
-    baseline: { rows: Number(row.n), maxRowid: Number(row.m) },
+    baseline: {
+      rows: Number(row.n),
+      maxRowid: Number(row.m),
+      counter: settings.counter === null ? null : readCounter(conn, settings),
+    },
     journalMode: (settings.journalMode ?? current) as JournalMode,
     sqliteVersion: sqliteVersion(conn),
   };
+}
+
+function readCounter(conn: Connection, settings: RunSettings): number {
+  const row = conn.prepare(
+    `SELECT n FROM ${quoteIdent(settings.table)} WHERE id = 1`,
+  ).get() as { n: number } | undefined;
+  return Number(row?.n ?? 0);
 }
 
 function assign(plan: HammerPlan, settings: RunSettings): WriterAssignment[] {
@@ -144,6 +177,14 @@ function assign(plan: HammerPlan, settings: RunSettings): WriterAssignment[] {
     { length: settings.writers },
     (_, id) => ({ id, operations: [] }),
   );
+  if (plan.workload.kind === "counter") {
+    for (const writer of writers) {
+      for (let seq = 0; seq < (settings.counter?.increments ?? 0); seq++) {
+        writer.operations.push({ seq, keys: [], rows: [], fingerprints: [] });
+      }
+    }
+    return writers;
+  }
   const keysOf: number[][] = writers.map(() => []);
   const rows = plan.workload.rows;
   // Rows are dealt out to the writers like cards: row i goes to writer i % writers.
@@ -171,25 +212,37 @@ function assign(plan: HammerPlan, settings: RunSettings): WriterAssignment[] {
 /** How long a run waits for stopped hosts' locks to be released. */
 const LOCK_RELEASE_WAIT_MS = 2000;
 
+/** What the orchestrator reads from the database once the hosts are gone. */
+interface AfterRun {
+  lockFree: boolean;
+  counterAfter?: number;
+}
+
 /**
- * Whether a fresh connection can take the write lock; waits (bounded) for the
- * threads of terminated hosts to wind down and release theirs.
+ * Whether a fresh connection can take the write lock (waiting, bounded, for
+ * the threads of terminated hosts to wind down and release theirs), and the
+ * counter's final value.
  */
-async function lockReleased(path: string): Promise<boolean> {
-  const conn = openConnection(path, { busyTimeoutMs: 0 });
+async function afterRun(settings: RunSettings): Promise<AfterRun> {
+  const conn = openConnection(settings.path, { busyTimeoutMs: 0 });
   try {
     const started = now();
+    let lockFree = false;
     for (;;) {
       try {
         conn.prepare("BEGIN IMMEDIATE").run();
         conn.prepare("ROLLBACK").run();
-        return true;
+        lockFree = true;
+        break;
       } catch (error) {
         if (classifyError(error).outcome === "error") throw error;
-        if (now() - started > LOCK_RELEASE_WAIT_MS) return false;
+        if (now() - started > LOCK_RELEASE_WAIT_MS) break;
         await delay(5);
       }
     }
+    if (settings.counter === null) return { lockFree };
+    conn.exec(`PRAGMA busy_timeout = ${LOCK_RELEASE_WAIT_MS}`);
+    return { lockFree, counterAfter: readCounter(conn, settings) };
   } finally {
     conn.close();
   }
@@ -276,10 +329,12 @@ function run(
       live.delete(host.worker);
     };
 
-    // The duration runs to the last operation's end, or to now for a run
-    // stopped at its deadline.
-    const finishReport = (stoppedNow: boolean): Report => {
-      const endMs = startedAt === 0 ? 0 : now() - startedAt;
+    // The duration runs to the last operation's end, or to `stoppedAt` for a
+    // run stopped at its deadline.
+    const finishReport = (
+      stoppedAt: number | null,
+      after: AfterRun,
+    ): Report => {
       const seen = new Set(outcomes.map((o) => `${o.writer}:${o.seq}`));
       for (const writer of assignments) {
         const progress = readProgress(shared, writer.id);
@@ -300,8 +355,11 @@ function run(
             startMs: null,
             endMs: null,
             lockWaitMs: 0,
+            txMs: 0,
             commitSeq: null,
             rowids: [],
+            read: null,
+            wrote: null,
             fingerprints: op.fingerprints,
           });
         }
@@ -321,7 +379,13 @@ function run(
             : h.status,
           error: h.error,
         })),
-        durationMs: stoppedNow ? endMs : lastEnd,
+        durationMs: stoppedAt === null
+          ? lastEnd
+          : startedAt === 0
+          ? 0
+          : stoppedAt - startedAt,
+        counterAfter: after.counterAfter,
+        lockFreeAfterRun: after.lockFree,
       });
     };
 
@@ -332,11 +396,10 @@ function run(
       ) return;
       settled = true;
       clearTimeout(deadline);
-      lockReleased(settings.path).then((free) => {
-        const report = finishReport(false);
-        report.lockFreeAfterRun = free;
-        resolve(report);
-      }, reject);
+      afterRun(settings).then(
+        (after) => resolve(finishReport(null, after)),
+        reject,
+      );
     };
 
     const abort = (error: Error): void => {
@@ -372,22 +435,19 @@ function run(
           `stopped at the deadline of ${settings.deadlineMs} ms`,
         );
       }
-      const report = finishReport(true);
+      const stoppedAt = now();
       const list = unfinished.map((u) =>
         `writer ${u.writer} (operation ${
           u.opIndex + 1
         } of ${u.operations}): ${u.state}`
       );
-      const error = new DeadlineError(
+      const message =
         `Run passed its deadline of ${settings.deadlineMs} ms with ${unfinished.length} writer${
           unfinished.length === 1 ? "" : "s"
-        } unfinished: ${list.join("; ")}`,
-        report,
-        unfinished,
-      );
-      lockReleased(settings.path).then((free) => {
-        report.lockFreeAfterRun = free;
-        reject(error);
+        } unfinished: ${list.join("; ")}`;
+      afterRun(settings).then((after) => {
+        const report = finishReport(stoppedAt, after);
+        reject(new DeadlineError(message, report, unfinished));
       }, reject);
     }, settings.deadlineMs);
 

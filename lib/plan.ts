@@ -18,6 +18,7 @@ import {
   MAX_TIMEOUT_MS,
   rejectUnknownOptions,
 } from "./_validate.ts";
+import type { Strategy } from "./strategies.ts";
 import type { Row } from "./table.ts";
 
 /** How a writer opens its transactions: `BEGIN DEFERRED`, `IMMEDIATE` or `EXCLUSIVE`. */
@@ -92,12 +93,14 @@ export interface RunOptions {
    */
   rowsPerTransaction?: number;
   /**
-   * Milliseconds spent inside each transaction, after its writes and before
-   * its commit, holding the write lock (a long task).
+   * Milliseconds spent inside each transaction, like a long task: for inserts
+   * after the writes and before the commit (holding the write lock); for the
+   * counter between the read and the write (computing the new value). An
+   * array gives each writer its own: writer `i` holds `holdMs[i % length]`.
    *
    * @default {0}
    */
-  holdMs?: number;
+  holdMs?: number | readonly number[];
   /**
    * The run is ended with a `DeadlineError` if it has not finished after this
    * many milliseconds.
@@ -107,6 +110,15 @@ export interface RunOptions {
   deadlineMs?: number;
   /** Kill a writer's host at a chosen point (crash injection). */
   crash?: CrashSpec;
+  /**
+   * How writers make concurrent writes safe: `none()`, `busyTimeout(ms)`,
+   * `retry(…)`, `fileLock(…)`, `queue()` or a `compose(…)` of them. A
+   * strategy's busy timeout and the `busyTimeoutMs` option are the same
+   * setting: give one of them.
+   *
+   * @default {busyTimeout(busyTimeoutMs), or none() for 0}
+   */
+  strategy?: Strategy;
 }
 
 /** Insert rows into a table: what `insertRowsInParallel` runs. */
@@ -119,12 +131,57 @@ export interface InsertWorkload {
   rows: readonly Row[];
 }
 
+/**
+ * Read-modify-write of a counter, as application code does it: read the
+ * value, compute, write value + `by`. With `transaction: true` (the default)
+ * the read and the write share one transaction; with `false` they are two
+ * statements, and concurrent writers lose updates.
+ */
+export interface CounterWorkload {
+  /** The workload kind. */
+  kind: "counter";
+  /**
+   * Table holding the counter (`id INTEGER PRIMARY KEY, n INTEGER`), created
+   * with its row `id = 1` if missing.
+   *
+   * @default {"counter"}
+   */
+  table?: string;
+  /** Increments per writer (one operation each). */
+  increments: number;
+  /**
+   * Amount added by each increment.
+   *
+   * @default {1}
+   */
+  by?: number;
+  /**
+   * Read and write in one transaction.
+   *
+   * @default {true}
+   */
+  transaction?: boolean;
+}
+
+/** What the writers do. */
+export type Workload = InsertWorkload | CounterWorkload;
+
 /** Everything {@linkcode hammer} needs: a database, a workload and options. */
 export interface HammerPlan extends RunOptions {
   /** A fixture or a database file path. */
   db: DbLike;
   /** What the writers do. */
-  workload: InsertWorkload;
+  workload: Workload;
+}
+
+/** The counter workload's settings, with defaults applied. */
+export interface CounterSettings {
+  /** Increments per writer. */
+  increments: number;
+  /** Amount per increment. */
+  by: number;
+  /** Read and write in one transaction. */
+  transaction: boolean;
 }
 
 /** The settings a run used, with every default applied. Plain data. */
@@ -134,13 +191,15 @@ export interface RunSettings {
   /** SQLite driver. */
   driver: string;
   /** Workload kind. */
-  workload: "insert";
+  workload: Workload["kind"];
   /** Table written to. */
   table: string;
-  /** Columns written, in order. */
+  /** Columns written, in order (inserts). */
   columns: string[];
-  /** Rows the run intends to write. */
+  /** Rows the run intends to insert (0 for the counter). */
   rows: number;
+  /** The counter workload's settings, or `null`. */
+  counter: CounterSettings | null;
   /** Writers (connections). */
   writers: number;
   /** Workers hosting them. */
@@ -160,15 +219,19 @@ export interface RunSettings {
   transaction: TransactionMode;
   /** Rows per transaction. */
   rowsPerTransaction: number;
-  /** Time held inside each transaction. */
-  holdMs: number;
+  /** Time held inside each transaction (per writer, if an array). */
+  holdMs: number | number[];
   /** Deadline of the run. */
   deadlineMs: number;
   /** Crash injection, if any. */
   crash: Required<CrashSpec> | null;
+  /** The lock strategy; its busy timeout equals `busyTimeoutMs`. */
+  strategy: Strategy;
 }
 
-/** Default number of writers is one per row, capped at this. */
+/** Default number of writers of a counter run. */
+export const DEFAULT_COUNTER_WRITERS = 4;
+/** Default number of writers of an insert run is one per row, capped at this. */
 export const DEFAULT_MAX_WRITERS = 100;
 /** Most writers a run may have. */
 export const MAX_WRITERS = 4096;
@@ -189,6 +252,7 @@ export const RUN_OPTION_NAMES: readonly (keyof RunOptions)[] = [
   "holdMs",
   "deadlineMs",
   "crash",
+  "strategy",
 ];
 
 const TRANSACTION_MODES: readonly TransactionMode[] = [
@@ -251,37 +315,74 @@ export function resolvePlan(plan: HammerPlan): RunSettings {
   const workload = plan.workload;
   if (
     typeof workload !== "object" || workload === null ||
-    workload.kind !== "insert"
+    (workload.kind !== "insert" && workload.kind !== "counter")
   ) {
     throw new TypeError(
       `Invalid workload: ${
-        JSON.stringify(workload?.kind ?? workload)
-      } (expected { kind: "insert", table, rows })`,
+        JSON.stringify(
+          (workload as { kind?: unknown } | null)?.kind ?? workload,
+        )
+      } (expected { kind: "insert", table, rows } or { kind: "counter", increments })`,
     );
   }
-  rejectUnknownOptions("workload", workload, ["kind", "table", "rows"]);
-  if (typeof workload.table !== "string" || workload.table === "") {
-    throw new TypeError(
-      `Invalid table: ${
-        JSON.stringify(workload.table)
-      } (expected a table name)`,
-    );
-  }
-  const rows = workload.rows;
-  if (!Array.isArray(rows)) {
-    throw new TypeError(`Invalid rows: expected an array, got ${typeof rows}`);
-  }
-  if (rows.length === 0) {
-    throw new RangeError("Invalid rows: empty (nothing to write)");
-  }
-  const columns = checkRows(rows);
-
-  const writers = plan.writers === undefined
-    ? Math.min(rows.length, DEFAULT_MAX_WRITERS)
-    : integer("writers", plan.writers, 1, MAX_WRITERS);
-  if (writers > rows.length) {
-    throw new RangeError(
-      `Invalid writers: ${writers} (more than the ${rows.length} rows to write)`,
+  let table: string;
+  let columns: string[] = [];
+  let rowCount = 0;
+  let counter: CounterSettings | null = null;
+  let writers: number;
+  if (workload.kind === "insert") {
+    rejectUnknownOptions("workload", workload, ["kind", "table", "rows"]);
+    table = checkTable(workload.table);
+    const rows = workload.rows;
+    if (!Array.isArray(rows)) {
+      throw new TypeError(
+        `Invalid rows: expected an array, got ${typeof rows}`,
+      );
+    }
+    if (rows.length === 0) {
+      throw new RangeError("Invalid rows: empty (nothing to write)");
+    }
+    columns = checkRows(rows);
+    rowCount = rows.length;
+    writers = plan.writers === undefined
+      ? Math.min(rows.length, DEFAULT_MAX_WRITERS)
+      : integer("writers", plan.writers, 1, MAX_WRITERS);
+    if (writers > rows.length) {
+      throw new RangeError(
+        `Invalid writers: ${writers} (more than the ${rows.length} rows to write)`,
+      );
+    }
+  } else {
+    rejectUnknownOptions("workload", workload, [
+      "kind",
+      "table",
+      "increments",
+      "by",
+      "transaction",
+    ]);
+    table = checkTable(workload.table ?? "counter");
+    counter = {
+      increments: integer(
+        "increments",
+        workload.increments,
+        1,
+        Number.MAX_SAFE_INTEGER,
+      ),
+      by: integer("by", workload.by ?? 1, 1, 2 ** 31),
+      transaction: workload.transaction ?? true,
+    };
+    if (typeof counter.transaction !== "boolean") {
+      throw new TypeError(
+        `Invalid transaction: ${
+          JSON.stringify(counter.transaction)
+        } (expected true or false)`,
+      );
+    }
+    writers = integer(
+      "writers",
+      plan.writers ?? DEFAULT_COUNTER_WRITERS,
+      1,
+      MAX_WRITERS,
     );
   }
   const threads = plan.threads === undefined
@@ -292,12 +393,8 @@ export function resolvePlan(plan: HammerPlan): RunSettings {
       `Invalid threads: ${threads} (at most ${MAX_THREADS} Workers; set threads below writers)`,
     );
   }
-  const busyTimeoutMs = integer(
-    "busyTimeoutMs",
-    plan.busyTimeoutMs ?? fixture?.settings.busyTimeoutMs ?? 0,
-    0,
-    MAX_TIMEOUT_MS,
-  );
+  const strategy = checkStrategy(plan, fixture, path);
+  const busyTimeoutMs = strategy.busyTimeoutMs ?? 0;
   const journalMode = plan.journalMode ?? fixture?.settings.journalMode;
   const crash = plan.crash === undefined
     ? null
@@ -305,10 +402,11 @@ export function resolvePlan(plan: HammerPlan): RunSettings {
   return {
     path,
     driver: "node:sqlite",
-    workload: "insert",
-    table: workload.table,
+    workload: workload.kind,
+    table,
     columns,
-    rows: rows.length,
+    rows: rowCount,
+    counter,
     writers,
     threads,
     busyWait: threads === writers ? "sqlite" : "async",
@@ -332,7 +430,7 @@ export function resolvePlan(plan: HammerPlan): RunSettings {
       1,
       Number.MAX_SAFE_INTEGER,
     ),
-    holdMs: integer("holdMs", plan.holdMs ?? 0, 0, MAX_TIMEOUT_MS),
+    holdMs: checkHold(plan.holdMs ?? 0),
     deadlineMs: integer(
       "deadlineMs",
       plan.deadlineMs ?? DEFAULT_DEADLINE_MS,
@@ -340,7 +438,80 @@ export function resolvePlan(plan: HammerPlan): RunSettings {
       MAX_TIMEOUT_MS,
     ),
     crash,
+    strategy,
   };
+}
+
+function checkTable(table: unknown): string {
+  if (typeof table !== "string" || table === "") {
+    throw new TypeError(
+      `Invalid table: ${JSON.stringify(table)} (expected a table name)`,
+    );
+  }
+  return table;
+}
+
+function checkHold(hold: number | readonly number[]): number | number[] {
+  if (typeof hold === "number") {
+    return integer("holdMs", hold, 0, MAX_TIMEOUT_MS);
+  }
+  if (!Array.isArray(hold) || hold.length === 0) {
+    throw new TypeError(
+      `Invalid holdMs: ${
+        JSON.stringify(hold)
+      } (expected a number or a non-empty array of numbers)`,
+    );
+  }
+  return hold.map((h, i) => integer(`holdMs[${i}]`, h, 0, MAX_TIMEOUT_MS));
+}
+
+/** How long writer `writer` holds each transaction. */
+export function holdFor(settings: RunSettings, writer: number): number {
+  const hold = settings.holdMs;
+  return typeof hold === "number" ? hold : hold[writer % hold.length];
+}
+
+/** The strategy that runs, with its busy timeout and lock file settled. */
+function checkStrategy(
+  plan: HammerPlan,
+  fixture: FixtureDb | null,
+  path: string,
+): Strategy {
+  const given = plan.strategy;
+  if (
+    given !== undefined &&
+    (typeof given !== "object" || given === null ||
+      typeof given.name !== "string")
+  ) {
+    throw new TypeError(
+      `Invalid strategy: ${
+        JSON.stringify(given)
+      } (expected none(), busyTimeout(ms), retry(), fileLock(), queue() or compose(…))`,
+    );
+  }
+  if (
+    given?.busyTimeoutMs !== undefined && plan.busyTimeoutMs !== undefined &&
+    given.busyTimeoutMs !== plan.busyTimeoutMs
+  ) {
+    throw new TypeError(
+      `Invalid busyTimeoutMs: ${plan.busyTimeoutMs} conflicts with strategy ${given.name} (busy timeout ${given.busyTimeoutMs} ms); give one of them`,
+    );
+  }
+  const busyTimeoutMs = integer(
+    "busyTimeoutMs",
+    given?.busyTimeoutMs ?? plan.busyTimeoutMs ??
+      fixture?.settings.busyTimeoutMs ?? 0,
+    0,
+    MAX_TIMEOUT_MS,
+  );
+  const strategy: Strategy = given === undefined
+    ? { name: busyTimeoutMs > 0 ? `busyTimeout(${busyTimeoutMs})` : "none" }
+    : structuredClone(given);
+  strategy.busyTimeoutMs = busyTimeoutMs;
+  if (strategy.fileLock !== undefined && strategy.fileLock.path === null) {
+    strategy.fileLock.path = `${path}.dbhammer-lock`;
+  }
+  return strategy;
 }
 
 function checkRows(rows: readonly Row[]): string[] {

@@ -41,14 +41,49 @@ export interface Outcome {
   startMs: number | null;
   /** End, in ms since the run started; `null` if it never ended. */
   endMs: number | null;
-  /** Time spent waiting for the lock outside SQLite (asynchronous busy waits). */
+  /**
+   * Time spent waiting for a lock outside SQLite: the strategy's file lock or
+   * queue, retry delays, and asynchronous busy waits.
+   */
   lockWaitMs: number;
+  /** Time spent inside transactions, over all attempts. */
+  txMs: number;
   /** Position in commit order (1 = first commit of the run), for `ok` operations. */
   commitSeq: number | null;
   /** Rowids of the inserted rows, for `ok` operations. */
   rowids: number[];
   /** Fingerprint of each row's values, to recognise it in the database. */
   fingerprints: string[];
+  /** Counter workload: the value read, for operations that read it. */
+  read: number | null;
+  /** Counter workload: the value written (read + by). */
+  wrote: number | null;
+}
+
+/** The counter workload's result. */
+export interface CounterSummary {
+  /** Value before the run. */
+  before: number;
+  /** Value after the run. */
+  after: number;
+  /** `before` + the increments of every acknowledged operation. */
+  expected: number;
+  /** Increments lost: `(expected - after) / by` when positive. */
+  lost: number;
+}
+
+/** What the lock strategy did over the whole run. */
+export interface StrategySummary {
+  /** The strategy's name, e.g. `fileLock+retry`. */
+  name: string;
+  /** Retries in all (attempts beyond the first). */
+  retries: number;
+  /** Operations that needed at least one retry. */
+  opsRetried: number;
+  /** Time writers spent waiting for a lock outside SQLite, summed. */
+  lockWaitMs: number;
+  /** Time writers spent inside transactions, summed. */
+  txMs: number;
 }
 
 /** Latency percentiles in milliseconds. */
@@ -126,6 +161,8 @@ export interface Baseline {
   rows: number;
   /** Largest rowid before the run (0 for an empty table). */
   maxRowid: number;
+  /** Counter workload: the counter's value before the run, else `null`. */
+  counter: number | null;
 }
 
 /** Everything a run did. Plain data: `JSON.stringify` keeps all of it. */
@@ -166,8 +203,10 @@ export interface Report {
   commitsPerSec: number;
   /** Latency of committed operations; `null` if none committed. */
   latency: LatencySummary | null;
-  /** Total time writers spent waiting for the lock outside SQLite. */
-  lockWaitMs: number;
+  /** What the lock strategy did. */
+  strategy: StrategySummary;
+  /** Counter workload: the value before and after, and what was lost. */
+  counter: CounterSummary | null;
   /** Per-writer table. */
   perWriter: WriterSummary[];
   /** Hosts and how they ended. */
@@ -200,6 +239,10 @@ export interface ReportInput {
   hosts: HostSummary[];
   /** Run duration in ms. */
   durationMs: number;
+  /** Counter workload: its value after the run. */
+  counterAfter?: number;
+  /** Whether a fresh connection could take the write lock after the run. */
+  lockFreeAfterRun: boolean;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -221,6 +264,23 @@ export function summarizeLatency(latencies: number[]): LatencySummary | null {
     p95Ms: round(percentile(sorted, 95)),
     p99Ms: round(percentile(sorted, 99)),
     maxMs: round(sorted[sorted.length - 1]),
+  };
+}
+
+function counterSummary(
+  input: ReportInput,
+  ok: Outcome[],
+): CounterSummary | null {
+  const settings = input.settings.counter;
+  if (settings === null) return null;
+  const before = input.baseline.counter ?? 0;
+  const after = input.counterAfter ?? before;
+  const expected = before + ok.length * settings.by;
+  return {
+    before,
+    after,
+    expected,
+    lost: Math.max(0, Math.round((expected - after) / settings.by)),
   };
 }
 
@@ -306,10 +366,17 @@ export function buildReport(input: ReportInput): Report {
     latency: summarizeLatency(
       okOutcomes.map((o) => (o.endMs ?? 0) - (o.startMs ?? 0)),
     ),
-    lockWaitMs: round(outcomes.reduce((n, o) => n + o.lockWaitMs, 0)),
+    strategy: {
+      name: input.settings.strategy.name,
+      retries: outcomes.reduce((n, o) => n + Math.max(0, o.attempts - 1), 0),
+      opsRetried: outcomes.filter((o) => o.attempts > 1).length,
+      lockWaitMs: round(outcomes.reduce((n, o) => n + o.lockWaitMs, 0)),
+      txMs: round(outcomes.reduce((n, o) => n + o.txMs, 0)),
+    },
     perWriter,
     hosts: input.hosts,
-    lockFreeAfterRun: true,
+    lockFreeAfterRun: input.lockFreeAfterRun,
+    counter: counterSummary(input, okOutcomes),
     commitOrder: okOutcomes.filter((o) => o.commitSeq !== null)
       .sort((a, b) => (a.commitSeq ?? 0) - (b.commitSeq ?? 0))
       .map((o) => ({ writer: o.writer, seq: o.seq })),
@@ -319,6 +386,10 @@ export function buildReport(input: ReportInput): Report {
 
 function ms(value: number): string {
   return value >= 100 ? `${value.toFixed(0)} ms` : `${value.toFixed(2)} ms`;
+}
+
+function hold(value: number | number[]): string {
+  return typeof value === "number" ? `${value} ms` : `[${value.join(", ")}] ms`;
 }
 
 function pct(part: number, whole: number): string {
@@ -349,7 +420,9 @@ export function formatReport(report: Report): string {
     lines.push(`  ${(label + ":").padEnd(23)} ${value}`);
   };
   lines.push(
-    `dbhammer: ${s.workload} into "${s.table}" (${s.driver}, SQLite ${report.sqliteVersion})`,
+    `dbhammer: ${
+      s.workload === "insert" ? "insert into" : "counter in"
+    } "${s.table}" (${s.driver}, SQLite ${report.sqliteVersion})`,
   );
   lines.push("settings");
   row("database", s.path);
@@ -362,12 +435,19 @@ export function formatReport(report: Report): string {
     })`,
   );
   row("journal / synchronous", `${s.journalMode ?? "?"} / ${s.synchronous}`);
+  row("strategy", s.strategy.name);
   row("busy timeout", `${s.busyTimeoutMs} ms`);
   row(
     "transactions",
-    `${s.transaction}, ${s.rowsPerTransaction} row${
-      s.rowsPerTransaction === 1 ? "" : "s"
-    } each, hold ${s.holdMs} ms`,
+    s.counter === null
+      ? `${s.transaction}, ${s.rowsPerTransaction} row${
+        s.rowsPerTransaction === 1 ? "" : "s"
+      } each, hold ${hold(s.holdMs)}`
+      : `${
+        s.counter.transaction ? s.transaction : "none (read, then write)"
+      }, ${s.counter.increments} increments of ${s.counter.by} per writer, hold ${
+        hold(s.holdMs)
+      } between read and write`,
   );
   if (s.crash !== null) {
     row(
@@ -409,7 +489,22 @@ export function formatReport(report: Report): string {
       }, max ${ms(l.maxMs)}`,
     );
   }
-  if (report.lockWaitMs > 0) row("async lock wait", ms(report.lockWaitMs));
+  const st = report.strategy;
+  row(
+    "strategy",
+    `${st.retries} retries in ${st.opsRetried} operations, lock wait ${
+      ms(st.lockWaitMs)
+    }, in transactions ${ms(st.txMs)} (summed over writers)`,
+  );
+  if (report.counter !== null) {
+    const c = report.counter;
+    row(
+      "counter",
+      `${c.before} → ${c.after} (expected ${c.expected} from acknowledged increments${
+        c.lost > 0 ? `; ${c.lost} lost` : ""
+      })`,
+    );
+  }
   row(
     "throughput",
     `${report.commitsPerSec.toFixed(1)} commits/s over ${

@@ -1,6 +1,7 @@
 /**
- * One writer: a connection of its own that runs its operations in order and
- * records what each one did. Runs inside a host Worker.
+ * One writer: a connection of its own that runs its operations in order,
+ * applies the lock strategy, and records what each operation did. Runs
+ * inside a host Worker.
  *
  * @module
  */
@@ -9,23 +10,26 @@ import {
   COMMITS,
   delay,
   now,
+  SERVING,
   setProgress,
   STOP,
+  TICKET,
   WriterState,
   type WriterStateValue,
 } from "./_shared.ts";
-import { type Connection, insertSql } from "./_sqlite.ts";
-import type { SqlValue } from "./table.ts";
-import type { RunSettings } from "./plan.ts";
+import { type Connection, insertSql, quoteIdent } from "./_sqlite.ts";
+import { holdFor, type RunSettings } from "./plan.ts";
 import type { Outcome } from "./report.ts";
+import { retryDelay } from "./strategies.ts";
+import type { SqlValue } from "./table.ts";
 
 /** One operation (transaction) assigned to a writer. */
 export interface Operation {
   /** Index of the operation in the writer's own sequence. */
   seq: number;
-  /** Index of each row in the run's input rows. */
+  /** Index of each row in the run's input rows (inserts). */
   keys: number[];
-  /** Each row's values, in `RunSettings.columns` order. */
+  /** Each row's values, in `RunSettings.columns` order (inserts). */
   rows: SqlValue[][];
   /** Each row's fingerprint, to recognise it in the database afterwards. */
   fingerprints: string[];
@@ -41,7 +45,7 @@ export interface WriterContext {
   connection: Connection;
   /** Its operations, in order. */
   operations: Operation[];
-  /** Shared memory: start flag, stop flag, commit counter, progress. */
+  /** Shared memory: start flag, stop flag, counters, progress. */
   shared: Int32Array;
   /** Receives each operation's record as soon as it ends. */
   record(outcome: Outcome): void;
@@ -82,6 +86,17 @@ export function busyDelay(count: number, timeoutMs: number): number {
   return delayMs;
 }
 
+/** A lock failure of the strategy itself (file lock or queue), not SQLite's. */
+class StrategyLockError extends Error {}
+
+/** What one transaction produced. */
+interface TransactionResult {
+  rowids: number[];
+  read: number | null;
+  wrote: number | null;
+  commitSeq: number | null;
+}
+
 /**
  * Runs a writer's operations one after another and records each outcome.
  * Never throws for a failed operation: a failure is an outcome.
@@ -90,18 +105,18 @@ export function busyDelay(count: number, timeoutMs: number): number {
  */
 export async function runWriter(ctx: WriterContext): Promise<void> {
   const { connection, settings, shared, id } = ctx;
-  const insert = connection.prepare(
-    insertSql(settings.table, settings.columns),
-  );
+  const { strategy } = settings;
   const begin = connection.prepare(BEGIN[settings.transaction]);
   const commit = connection.prepare("COMMIT");
   const rollback = connection.prepare("ROLLBACK");
   const asyncWait = settings.busyWait === "async" && settings.busyTimeoutMs > 0;
   const crash = settings.crash?.writer === id ? settings.crash : null;
+  const holdMs = holdFor(settings, id);
   let lockWaitMs = 0;
 
   const state = (value: WriterStateValue): void =>
     setProgress(shared, id, value);
+  const stopped = (): boolean => Atomics.load(shared, STOP) !== 0;
 
   // One SQLite call. Where SQLite's busy handler would wait (no read
   // transaction held yet, or a commit), a writer sharing its thread waits
@@ -118,7 +133,7 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
       } catch (error) {
         if (classifyError(error).outcome !== "busy") throw error;
         const sleep = busyDelay(count, settings.busyTimeoutMs);
-        if (sleep <= 0 || Atomics.load(shared, STOP) !== 0) throw error;
+        if (sleep <= 0 || stopped()) throw error;
         const started = now();
         state(WriterState.waiting);
         await delay(sleep);
@@ -128,54 +143,216 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
     }
   }
 
+  // Taken while this connection holds the write lock, so the numbers follow
+  // the order in which transactions commit.
+  const nextCommit = (): number => Atomics.add(shared, COMMITS, 1) + 1;
+
+  async function crashPoint(
+    index: number,
+    inTransaction: boolean,
+  ): Promise<void> {
+    if (
+      crash !== null && crash.afterOps === index &&
+      crash.inTransaction === inTransaction
+    ) await ctx.crash?.();
+  }
+
+  const insert = settings.workload === "insert"
+    ? connection.prepare(insertSql(settings.table, settings.columns))
+    : null;
+  const table = quoteIdent(settings.table);
+  const readCounter = settings.counter
+    ? connection.prepare(`SELECT n FROM ${table} WHERE id = 1`)
+    : null;
+  const writeCounter = settings.counter
+    ? connection.prepare(`UPDATE ${table} SET n = ? WHERE id = 1`)
+    : null;
+
+  async function insertRows(
+    op: Operation,
+    index: number,
+  ): Promise<TransactionResult> {
+    state(WriterState.acquiring);
+    await step(() => begin.run(), true, WriterState.acquiring);
+    // After BEGIN IMMEDIATE/EXCLUSIVE the connection holds a read
+    // transaction: SQLite would not wait on a busy error from here on.
+    let holdsRead = settings.transaction !== "deferred";
+    if (holdsRead) state(WriterState.holding);
+    const rowids: number[] = [];
+    for (const values of op.rows) {
+      const result = await step(
+        () => insert!.run(...values),
+        !holdsRead,
+        WriterState.acquiring,
+      );
+      holdsRead = true;
+      state(WriterState.holding);
+      rowids.push(Number(result.lastInsertRowid));
+    }
+    await crashPoint(index, true);
+    if (holdMs > 0) await delay(holdMs);
+    const commitSeq = nextCommit();
+    state(WriterState.committing);
+    await step(() => commit.run(), true, WriterState.committing);
+    return { rowids, read: null, wrote: null, commitSeq };
+  }
+
+  async function incrementCounter(index: number): Promise<TransactionResult> {
+    const { by, transaction } = settings.counter!;
+    const readValue = (): number => {
+      const row = readCounter!.get() as { n: number } | undefined;
+      if (row === undefined) {
+        throw new Error(`No counter row (id = 1) in ${settings.table}`);
+      }
+      return Number(row.n);
+    };
+    if (!transaction) {
+      // Two statements, each its own transaction: the classic lost update.
+      state(WriterState.acquiring);
+      const read = await step(readValue, true, WriterState.acquiring);
+      if (holdMs > 0) await delay(holdMs);
+      await step(
+        () => writeCounter!.run(read + by),
+        true,
+        WriterState.acquiring,
+      );
+      const commitSeq = nextCommit();
+      return { rowids: [], read, wrote: read + by, commitSeq };
+    }
+    state(WriterState.acquiring);
+    await step(() => begin.run(), true, WriterState.acquiring);
+    const holdsRead = settings.transaction !== "deferred";
+    if (holdsRead) state(WriterState.holding);
+    const read = await step(readValue, !holdsRead, WriterState.acquiring);
+    if (holdMs > 0) await delay(holdMs);
+    // The connection holds a read transaction now: in DELETE mode a busy
+    // error here comes back at once, in WAL mode a stale snapshot is
+    // SQLITE_BUSY_SNAPSHOT; SQLite's busy handler does not wait for either.
+    await step(
+      () => writeCounter!.run(read + by),
+      false,
+      WriterState.acquiring,
+    );
+    state(WriterState.holding);
+    await crashPoint(index, true);
+    const commitSeq = nextCommit();
+    state(WriterState.committing);
+    await step(() => commit.run(), true, WriterState.committing);
+    return { rowids: [], read, wrote: read + by, commitSeq };
+  }
+
+  // Application-level locks around each transaction.
+  let lockFile: Deno.FsFile | null = null;
+  let queued = false;
+
+  async function acquireFileLock(): Promise<void> {
+    const spec = strategy.fileLock!;
+    for (let attempt = 1;; attempt++) {
+      const file = await Deno.open(spec.path!, {
+        read: true,
+        write: true,
+        create: true,
+      });
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const locked = file.lock(true).then(() => true);
+      const timedOut = new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), spec.timeoutMs);
+      });
+      const got = await Promise.race([locked, timedOut]);
+      clearTimeout(timer);
+      if (got) {
+        lockFile = file;
+        return;
+      }
+      // Give up this try; the pending lock is released as soon as it lands.
+      locked.then(() => file.close(), () => file.close());
+      if (attempt >= spec.attempts || stopped()) {
+        throw new StrategyLockError(
+          `file lock ${spec.path} not acquired within ${spec.timeoutMs} ms (${attempt} tr${
+            attempt === 1 ? "y" : "ies"
+          })`,
+        );
+      }
+      await delay(spec.delayMs);
+    }
+  }
+
+  async function acquireQueue(): Promise<void> {
+    const ticket = Atomics.add(shared, TICKET, 1);
+    queued = true;
+    for (;;) {
+      const serving = Atomics.load(shared, SERVING);
+      if (serving === ticket) return;
+      if (stopped()) {
+        throw new StrategyLockError("run stopped while waiting in the queue");
+      }
+      const wait = Atomics.waitAsync(shared, SERVING, serving, 1000);
+      if (wait.async) await wait.value;
+    }
+  }
+
+  function release(): void {
+    if (lockFile !== null) {
+      lockFile.close(); // closing releases the flock
+      lockFile = null;
+    }
+    if (queued) {
+      queued = false;
+      Atomics.add(shared, SERVING, 1);
+      Atomics.notify(shared, SERVING);
+    }
+  }
+
   for (let index = 0; index < ctx.operations.length; index++) {
-    if (Atomics.load(shared, STOP) !== 0) break;
+    if (stopped()) break;
     const op = ctx.operations[index];
     setProgress(shared, id, WriterState.between, index);
-    if (crash !== null && crash.afterOps === index && !crash.inTransaction) {
-      await ctx.crash?.();
-    }
+    await crashPoint(index, false);
     const startMs = now();
     lockWaitMs = 0;
-    const rowids: number[] = [];
-    let commitSeq: number | null = null;
+    let txMs = 0;
+    let attempts = 0;
+    let result: TransactionResult | null = null;
     let failure: ClassifiedError | null = null;
-    try {
-      state(WriterState.acquiring);
-      await step(() => begin.run(), true, WriterState.acquiring);
-      // After BEGIN IMMEDIATE/EXCLUSIVE the connection holds a read
-      // transaction: SQLite would not wait on a busy error from here on.
-      let holdsRead = settings.transaction !== "deferred";
-      if (holdsRead) state(WriterState.holding);
-      for (const values of op.rows) {
-        const result = await step(
-          () => insert.run(...values),
-          !holdsRead,
-          WriterState.acquiring,
-        );
-        holdsRead = true;
-        state(WriterState.holding);
-        rowids.push(Number(result.lastInsertRowid));
-      }
-      if (crash !== null && crash.afterOps === index && crash.inTransaction) {
-        await ctx.crash?.();
-      }
-      if (settings.holdMs > 0) await delay(settings.holdMs);
-      // Taken while this connection holds the write lock, so the numbers
-      // follow the order in which transactions commit.
-      commitSeq = Atomics.add(shared, COMMITS, 1) + 1;
-      state(WriterState.committing);
-      await step(() => commit.run(), true, WriterState.committing);
-    } catch (error) {
-      failure = classifyError(error);
-      commitSeq = null;
-      if (connection.isTransaction) {
+    for (;;) {
+      attempts++;
+      failure = null;
+      try {
+        const waitStart = now();
+        state(WriterState.acquiring);
+        if (strategy.queue) await acquireQueue();
+        if (strategy.fileLock) await acquireFileLock();
+        lockWaitMs += now() - waitStart;
+        const txStart = now();
         try {
-          rollback.run();
-        } catch {
-          // The failure above is what the record reports.
+          result = settings.workload === "insert"
+            ? await insertRows(op, index)
+            : await incrementCounter(index);
+        } finally {
+          txMs += now() - txStart;
         }
+      } catch (error) {
+        failure = error instanceof StrategyLockError
+          ? { outcome: "busy", code: null, message: error.message }
+          : classifyError(error);
+        result = null;
+        if (connection.isTransaction) {
+          try {
+            rollback.run();
+          } catch {
+            // The failure above is what the record reports.
+          }
+        }
+      } finally {
+        release();
       }
+      if (failure === null || failure.outcome === "error") break;
+      const retry = strategy.retry;
+      if (retry === undefined || attempts >= retry.attempts || stopped()) break;
+      const waitStart = now();
+      state(WriterState.waiting);
+      await delay(retryDelay(retry, attempts - 1));
+      lockWaitMs += now() - waitStart;
     }
     const endMs = now();
     ctx.record({
@@ -185,12 +362,15 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
       outcome: failure === null ? "ok" : failure.outcome,
       code: failure?.code ?? null,
       message: failure?.message ?? null,
-      attempts: 1,
+      attempts,
       startMs,
       endMs,
       lockWaitMs,
-      commitSeq,
-      rowids: failure === null ? rowids : [],
+      txMs,
+      commitSeq: result?.commitSeq ?? null,
+      rowids: result?.rowids ?? [],
+      read: result?.read ?? null,
+      wrote: result?.wrote ?? null,
       fingerprints: op.fingerprints,
     });
   }

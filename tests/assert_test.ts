@@ -61,8 +61,11 @@ function writtenBy(
       startMs: key,
       endMs: key + 1,
       lockWaitMs: 0,
+      txMs: 1,
       commitSeq: ok ? next + 1 : null,
       rowids: ok ? [rowids[next++]] : [],
+      read: null,
+      wrote: null,
       fingerprints: [fingerprint([row.msg])],
     };
   });
@@ -70,10 +73,11 @@ function writtenBy(
     settings,
     sqliteVersion: "test",
     startedAtMs: 0,
-    baseline: { rows: 0, maxRowid: 0 },
+    baseline: { rows: 0, maxRowid: 0, counter: null },
     outcomes,
     hosts: [],
     durationMs: rows.length,
+    lockFreeAfterRun: true,
   });
 }
 

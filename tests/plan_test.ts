@@ -19,6 +19,7 @@ Deno.test("resolvePlan() applies every default in one place", () => {
     table: "messages",
     columns: ["msg"],
     rows: 3,
+    counter: null,
     writers: 3,
     threads: 3,
     busyWait: "sqlite",
@@ -30,6 +31,7 @@ Deno.test("resolvePlan() applies every default in one place", () => {
     holdMs: 0,
     deadlineMs: DEFAULT_DEADLINE_MS,
     crash: null,
+    strategy: { name: "none", busyTimeoutMs: 0 },
   });
 });
 
