@@ -599,3 +599,77 @@ export function assertIntegrity(db: DbLike): void {
     );
   }
 }
+
+/**
+ * Asserts that a counter run lost no update: the counter's value equals its
+ * value before the run plus every acknowledged increment. Lost updates are
+ * named by the writers that read the same value (each wrote over the others).
+ * An operation whose outcome is `unknown` may or may not have counted.
+ *
+ * @example Read-modify-write in a transaction, with retries, loses nothing
+ * ```ts
+ * import { assertCounter, compose, busyTimeout, fixtureDb, hammer, retry } from "@dbhammer/dbhammer";
+ *
+ * await using db = await fixtureDb();
+ * const report = await hammer({
+ *   db,
+ *   workload: { kind: "counter", increments: 10 },
+ *   writers: 4,
+ *   strategy: compose(busyTimeout(5000), retry({ attempts: 1000, delayMs: 1 })),
+ * });
+ * assertCounter(db, report);
+ * ```
+ *
+ * @param db A fixture or a database file path.
+ * @param report The counter run's report.
+ * @throws {AssertionError} If updates were lost, naming the writers involved.
+ * @throws {TypeError} If the report is not of a counter run.
+ */
+export function assertCounter(db: DbLike, report: Report): void {
+  const counter = report.settings.counter;
+  if (counter === null) {
+    throw new TypeError(
+      `Invalid report: assertCounter needs a counter run, got a ${report.settings.workload} run`,
+    );
+  }
+  const { table } = report.settings;
+  const found = withConnection(db, (conn) => {
+    requireTable(conn, table, pathOf(db));
+    const row = conn.prepare(`SELECT n FROM ${quoteIdent(table)} WHERE id = 1`)
+      .get() as { n: number } | undefined;
+    return Number(row?.n ?? 0);
+  });
+  const before = report.baseline.counter ?? 0;
+  const ok = report.outcomes.filter((o) => o.outcome === "ok");
+  const unknown = report.outcomes.filter((o) => o.outcome === "unknown").length;
+  const expected = before + ok.length * counter.by;
+  if (found >= expected && found <= expected + unknown * counter.by) return;
+  // Writers that read the same value each wrote value + by: all but one of
+  // those increments were overwritten.
+  const byRead = new Map<number, Outcome[]>();
+  for (const o of ok) {
+    if (o.read === null) continue;
+    byRead.set(o.read, [...(byRead.get(o.read) ?? []), o]);
+  }
+  const clashes = [...byRead.entries()].filter(([, list]) => list.length > 1);
+  const lost = Math.round((expected - found) / counter.by);
+  fail(
+    `Expected counter ${table} = ${expected} (${before} before + ${ok.length} acknowledged increments of ${counter.by}${
+      unknown > 0 ? `, up to ${unknown} more in flight` : ""
+    }), found ${found}: ${
+      lost > 0 ? `${lost} updates lost` : `${-lost} more than acknowledged`
+    }${
+      clashes.length > 0
+        ? `; writers that read the same value: ${
+          listed(clashes, ([value, list]) =>
+            `${
+              [...new Set(list.map((o) => o.writer))].join(", ")
+            } read ${value} (${list.length - 1} of ${list.length} lost)`)
+        }`
+        : ""
+    }`,
+    found,
+    expected,
+    "===",
+  );
+}

@@ -1,0 +1,218 @@
+// Each lock strategy against the same certain contention: 16 writers, 20
+// one-row transactions each, every transaction holding the write lock for a
+// few milliseconds, all released by one barrier.
+import assert from "node:assert/strict";
+import {
+  assertAcknowledged,
+  assertLockErrors,
+  assertNoLockErrors,
+  assertRowCount,
+  assertRowOrder,
+  busyTimeout,
+  compose,
+  fileLock,
+  generateRows,
+  hammer,
+  insertRowsInParallel,
+  liveHosts,
+  none,
+  queue,
+  retry,
+  retryDelay,
+  type Strategy,
+} from "../mod.ts";
+import { messagesDb } from "./_helpers.ts";
+
+const WRITERS = 16;
+const PER_WRITER = 20;
+
+Deno.test("none() lets lock errors surface", async () => {
+  await using db = await messagesDb();
+  const report = await hammer({
+    db,
+    workload: {
+      kind: "insert",
+      table: "messages",
+      rows: generateRows(WRITERS * PER_WRITER),
+    },
+    writers: WRITERS,
+    holdMs: 3,
+    strategy: none(),
+  });
+  assert.equal(report.settings.strategy.name, "none");
+  assertLockErrors(report, { min: 1 });
+  assertRowCount(db, "messages", report.ok);
+  assertAcknowledged(db, report);
+});
+
+for (
+  const [name, strategy] of [
+    ["busyTimeout(60000)", busyTimeout(60_000)],
+    ["retry()", retry({ attempts: 100_000, delayMs: 1, maxDelayMs: 20 })],
+    ["fileLock()", fileLock({ timeoutMs: 60_000 })],
+    ["queue()", queue()],
+  ] as const
+) {
+  Deno.test(`${name} makes ${WRITERS} × ${PER_WRITER} contending transactions safe: all rows, no lock errors`, async () => {
+    await using db = await messagesDb();
+    const report = await hammer({
+      db,
+      workload: {
+        kind: "insert",
+        table: "messages",
+        rows: generateRows(WRITERS * PER_WRITER),
+      },
+      writers: WRITERS,
+      holdMs: 3,
+      strategy,
+    });
+    assertNoLockErrors(report);
+    assert.equal(report.ok, WRITERS * PER_WRITER);
+    assertRowCount(db, "messages", WRITERS * PER_WRITER);
+    assertAcknowledged(db, report);
+    assertRowOrder(db, "messages", { order: "per-writer", report });
+    assert.equal(liveHosts(), 0);
+    if (name === "retry()") {
+      assert.ok(
+        report.strategy.retries > 0,
+        "the contention made writers retry",
+      );
+    }
+    if (name === "fileLock()" || name === "queue()") {
+      assert.equal(report.strategy.retries, 0);
+      assert.ok(
+        report.strategy.lockWaitMs > 0,
+        "writers waited for the strategy's lock",
+      );
+    }
+  });
+}
+
+Deno.test("compose() layers a file lock with retries", async () => {
+  await using db = await messagesDb();
+  const report = await insertRowsInParallel(db, generateRows(40), {
+    table: "messages",
+    writers: 8,
+    holdMs: 2,
+    strategy: compose(fileLock({ timeoutMs: 30_000 }), retry({ attempts: 5 })),
+  });
+  assert.equal(report.settings.strategy.name, "fileLock+retry");
+  assert.equal(
+    report.settings.strategy.fileLock?.path,
+    `${db.path}.dbhammer-lock`,
+  );
+  assertNoLockErrors(report);
+  assertRowCount(db, "messages", 40);
+});
+
+Deno.test("fileLock() with a short timeout reports the wait as a lock error", async () => {
+  await using db = await messagesDb();
+  const report = await insertRowsInParallel(db, generateRows(2), {
+    table: "messages",
+    writers: 2,
+    holdMs: 1000,
+    strategy: fileLock({ timeoutMs: 100, attempts: 2, delayMs: 10 }),
+  });
+  assert.equal(report.ok, 1);
+  assert.equal(report.busy, 1);
+  const failed = report.outcomes.find((o) => o.outcome === "busy");
+  assert.match(
+    failed?.message ?? "",
+    /file lock .*dbhammer-lock not acquired within 100 ms \(2 tries\)/,
+  );
+  assert.equal(failed?.code, null);
+  assertAcknowledged(db, report);
+});
+
+Deno.test("the long-task scenario: 3 writers × 2 rows holding 3 s, no busy timeout: lock errors per writer, the run ends", async () => {
+  await using db = await messagesDb();
+  const report = await insertRowsInParallel(db, generateRows(6), {
+    table: "messages",
+    writers: 3,
+    holdMs: 3000,
+    strategy: none(),
+  });
+  assertLockErrors(report, { min: 1 });
+  assert.ok(report.perWriter.some((w) => w.busy > 0));
+  assert.ok(report.perWriter.every((w) => w.status === "done"));
+  assertRowCount(db, "messages", report.ok);
+  assertAcknowledged(db, report);
+});
+
+Deno.test("the long-task scenario with fileLock() or queue(): 6 rows, no lock errors", async () => {
+  // Both runs at once, on two databases: each takes 6 × 3 s.
+  const run = async (strategy: Strategy) => {
+    await using db = await messagesDb();
+    const report = await insertRowsInParallel(db, generateRows(6), {
+      table: "messages",
+      writers: 3,
+      holdMs: 3000,
+      strategy,
+    });
+    assertNoLockErrors(report);
+    assertRowCount(db, "messages", 6);
+    assertAcknowledged(db, report);
+    // Taking turns: every transaction of a writer is whole, never interleaved.
+    assertRowOrder(db, "messages", { order: "per-writer", report });
+  };
+  await Promise.all([run(fileLock({ timeoutMs: 60_000 })), run(queue())]);
+  assert.equal(liveHosts(), 0);
+});
+
+Deno.test("strategy constructors validate their options by name", () => {
+  assert.throws(() => busyTimeout(-1), {
+    name: "RangeError",
+    message: /Invalid busyTimeout ms: -1/,
+  });
+  assert.throws(() => retry({ attempts: 0 }), {
+    name: "RangeError",
+    message: /Invalid retry attempts: 0/,
+  });
+  assert.throws(() => retry({ jitter: 2 }), {
+    name: "RangeError",
+    message: /Invalid retry jitter: 2/,
+  });
+  assert.throws(() => retry({ tries: 3 } as never), {
+    name: "TypeError",
+    message: /Unknown retry option: tries/,
+  });
+  assert.throws(() => fileLock({ path: "" }), {
+    name: "TypeError",
+    message: /Invalid fileLock path/,
+  });
+  assert.throws(() => compose(busyTimeout(1), none()), {
+    name: "TypeError",
+    message: /two strategies set busyTimeoutMs/,
+  });
+});
+
+Deno.test("a strategy's busy timeout and busyTimeoutMs cannot disagree", async () => {
+  await using db = await messagesDb();
+  await assert.rejects(
+    insertRowsInParallel(db, generateRows(2), {
+      table: "messages",
+      busyTimeoutMs: 100,
+      strategy: busyTimeout(200),
+    }),
+    {
+      name: "TypeError",
+      message:
+        /Invalid busyTimeoutMs: 100 conflicts with strategy busyTimeout\(200\)/,
+    },
+  );
+  assert.equal(liveHosts(), 0);
+});
+
+Deno.test("retryDelay() grows by the backoff, stays within jitter and the maximum", () => {
+  const settings = retry({
+    delayMs: 10,
+    backoff: 2,
+    jitter: 0.5,
+    maxDelayMs: 100,
+  }).retry!;
+  assert.equal(retryDelay(settings, 0, () => 0.5), 10);
+  assert.equal(retryDelay(settings, 2, () => 0.5), 40);
+  assert.equal(retryDelay(settings, 10, () => 0.5), 100);
+  assert.equal(retryDelay(settings, 1, () => 0), 10);
+  assert.equal(retryDelay(settings, 1, () => 1), 30);
+});
