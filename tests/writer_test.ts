@@ -1,4 +1,18 @@
 import assert from "node:assert/strict";
+import {
+  assertCounter,
+  busyTimeout,
+  compose,
+  DeadlineError,
+  fixtureDb,
+  hammer,
+  type JournalMode,
+  liveHosts,
+  type Report,
+  retry,
+  type TransactionMode,
+} from "../mod.ts";
+import { AssertionError } from "node:assert";
 import { busyDelay } from "../lib/writer.ts";
 
 Deno.test("busyDelay() follows SQLite's busy handler schedule and total timeout", () => {
@@ -17,3 +31,111 @@ Deno.test("busyDelay() follows SQLite's busy handler schedule and total timeout"
   assert.deepEqual(long.slice(11), [100, 100, 100, 100, 100, 100, 100, 72]);
   assert.equal(long.reduce((a, b) => a + b, 0), 1000);
 });
+
+// Read-modify-write of a counter, and the transaction-mode trap.
+
+Deno.test("counter: 8 writers × 50 deferred read-then-write increments with retry lose no update", async () => {
+  await using db = await fixtureDb();
+  const report = await hammer({
+    db,
+    workload: { kind: "counter", increments: 50 },
+    writers: 8,
+    holdMs: 2,
+    strategy: compose(
+      busyTimeout(10_000),
+      retry({ attempts: 10_000, delayMs: 1, maxDelayMs: 20 }),
+    ),
+  });
+  assert.ok(report.strategy.retries > 0, "writers collided and retried");
+  assert.equal(report.ok, 400);
+  assert.deepEqual(report.counter, {
+    before: 0,
+    after: 400,
+    expected: 400,
+    lost: 0,
+  });
+  assertCounter(db, report);
+  assert.equal(liveHosts(), 0);
+});
+
+Deno.test("counter: without a transaction, lost updates are detected and named", async () => {
+  await using db = await fixtureDb();
+  const report = await hammer({
+    db,
+    workload: { kind: "counter", increments: 50, transaction: false },
+    writers: 8,
+    holdMs: 2,
+    busyTimeoutMs: 10_000,
+  });
+  assert.equal(report.ok, 400, "every write reported success");
+  assert.ok(
+    report.counter !== null && report.counter.lost > 0,
+    "and yet updates were lost",
+  );
+  assert.equal(report.counter.expected, 400);
+  assert.throws(() => assertCounter(db, report), (error: unknown) => {
+    assert.ok(error instanceof AssertionError);
+    assert.match(
+      error.message,
+      /Expected counter counter = 400 \(0 before \+ 400 acknowledged increments of 1\), found \d+: \d+ updates lost; writers that read the same value: [\d, ]+ read 0 \(\d+ of \d+ lost\)/,
+    );
+    return true;
+  });
+});
+
+/**
+ * Two writers, one increment each: both read, then writer 0 writes at 100 ms
+ * and writer 1 at 300 ms, with a busy timeout far longer than the run's
+ * deadline: any busy error is one SQLite did not wait for.
+ */
+function trap(db: string, transaction: TransactionMode): Promise<Report> {
+  return hammer({
+    db,
+    workload: { kind: "counter", increments: 1 },
+    writers: 2,
+    holdMs: [100, 300],
+    transaction,
+    busyTimeoutMs: 60_000,
+    deadlineMs: 20_000,
+  });
+}
+
+for (const journalMode of ["delete", "wal"] as JournalMode[]) {
+  Deno.test(`${journalMode}: a deferred read-then-write gets a busy error at once, even with a 60 s busy timeout`, async () => {
+    await using db = await fixtureDb({ journalMode });
+    const report = await trap(db.path, "deferred").catch((error) => {
+      if (error instanceof DeadlineError) {
+        assert.fail(`SQLite waited: ${error.message}`);
+      }
+      throw error;
+    });
+    assert.equal(report.settings.journalMode, journalMode);
+    assert.equal(report.ok, 1);
+    assert.equal(report.busy, 1);
+    const failed = report.outcomes.find((o) => o.outcome === "busy");
+    assert.equal(failed?.writer, 1);
+    // DELETE: the read lock blocks the other's commit, so SQLite refuses to
+    // wait (5). WAL: the other committed after this snapshot (517).
+    const code = journalMode === "wal" ? 517 : 5;
+    assert.equal(failed?.code, code);
+    assert.deepEqual(
+      report.errorsByCode.map((e) => [e.code, e.name]),
+      [[code, journalMode === "wal" ? "SQLITE_BUSY_SNAPSHOT" : "SQLITE_BUSY"]],
+    );
+    assertCounter(db, report);
+  });
+
+  Deno.test(`${journalMode}: the same read-then-write in an immediate transaction waits its turn: no errors`, async () => {
+    await using db = await fixtureDb({ journalMode });
+    const report = await trap(db.path, "immediate");
+    assert.equal(report.ok, 2);
+    assert.equal(report.lockErrors, 0);
+    assert.deepEqual(report.counter, {
+      before: 0,
+      after: 2,
+      expected: 2,
+      lost: 0,
+    });
+    assertCounter(db, report);
+  });
+}
