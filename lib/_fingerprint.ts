@@ -1,6 +1,7 @@
 // Private: a short fingerprint of a row's values, so a row read back from the
 // database can be matched to the write that put it there without keeping the
 // (possibly very large) values in the report.
+import { type Connection, quoteIdent } from "./_sqlite.ts";
 import type { SqlValue } from "./table.ts";
 
 function mix(h1: number, h2: number, code: number): [number, number] {
@@ -41,4 +42,32 @@ export function fingerprint(values: readonly (SqlValue | boolean)[]): string {
   return `${length.toString(36)}:${(h1 >>> 0).toString(16).padStart(8, "0")}${
     (h2 >>> 0).toString(16).padStart(8, "0")
   }`;
+}
+
+/** A row added after a run's baseline: its rowid and fingerprint. */
+export interface NewRow {
+  rowid: number;
+  fingerprint: string;
+}
+
+/**
+ * The rows of `table` with a rowid above `maxRowid`, fingerprinted over
+ * `columns` (the columns a run wrote), in rowid order.
+ */
+export function readNewRows(
+  conn: Connection,
+  table: string,
+  columns: readonly string[],
+  maxRowid: number,
+): NewRow[] {
+  const select = conn.prepare(
+    `SELECT rowid AS __dbhammer_rowid${
+      columns.map((c) => `, ${quoteIdent(c)}`).join("")
+    } FROM ${quoteIdent(table)} WHERE rowid > ? ORDER BY rowid`,
+  );
+  select.setReadBigInts(true);
+  return (select.all(maxRowid) as Record<string, SqlValue>[]).map((row) => ({
+    rowid: Number(row.__dbhammer_rowid),
+    fingerprint: fingerprint(columns.map((c) => row[c])),
+  }));
 }

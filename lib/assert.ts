@@ -8,7 +8,7 @@
 import { AssertionError } from "node:assert";
 import { pathOf, requireTable, withConnection } from "./_db.ts";
 import type { DbLike } from "./fixture.ts";
-import { fingerprint } from "./_fingerprint.ts";
+import { readNewRows } from "./_fingerprint.ts";
 import { quoteIdent } from "./_sqlite.ts";
 import type { Outcome, Report } from "./report.ts";
 import { rowCount, type SqlValue } from "./table.ts";
@@ -440,17 +440,7 @@ export function assertAcknowledged(db: DbLike, report: Report): void {
     const before = conn.prepare(
       `SELECT count(*) AS n FROM ${quoteIdent(table)} WHERE rowid <= ?`,
     ).get(baseline.maxRowid) as { n: number };
-    const select = conn.prepare(
-      `SELECT rowid AS __dbhammer_rowid${
-        columns.map((c) => `, ${quoteIdent(c)}`).join("")
-      } FROM ${quoteIdent(table)} WHERE rowid > ? ORDER BY rowid`,
-    );
-    select.setReadBigInts(true);
-    const rows = (select.all(baseline.maxRowid) as Record<string, SqlValue>[])
-      .map((row) => ({
-        rowid: Number(row.__dbhammer_rowid),
-        fingerprint: fingerprint(columns.map((c) => row[c])),
-      }));
+    const rows = readNewRows(conn, table, columns, baseline.maxRowid);
     return { before: Number(before.n), rows };
   });
 

@@ -18,7 +18,7 @@ import {
   WriterState,
 } from "./_shared.ts";
 import { classifyError } from "./_errors.ts";
-import { fingerprint } from "./_fingerprint.ts";
+import { fingerprint, readNewRows } from "./_fingerprint.ts";
 import {
   type Connection,
   journalModeOf,
@@ -219,11 +219,69 @@ interface AfterRun {
 }
 
 /**
- * Whether a fresh connection can take the write lock (waiting, bounded, for
- * the threads of terminated hosts to wind down and release theirs), and the
- * counter's final value.
+ * Settles `unknown` operations against the database: an insert whose rows
+ * are there (and claimed by no acknowledged write) committed; a counter's
+ * increments are settled when the final value leaves one answer.
  */
-async function afterRun(settings: RunSettings): Promise<AfterRun> {
+function resolveUnknowns(
+  conn: Connection,
+  settings: RunSettings,
+  baseline: Baseline,
+  outcomes: Outcome[],
+  counterAfter: number | undefined,
+): void {
+  const unknown = outcomes.filter((o) => o.outcome === "unknown");
+  if (unknown.length === 0) return;
+  const ok = outcomes.filter((o) => o.outcome === "ok");
+  if (settings.counter !== null) {
+    const applied = ((counterAfter ?? 0) - (baseline.counter ?? 0)) /
+        settings.counter.by - ok.length;
+    const resolved = applied === 0
+      ? "absent"
+      : applied === unknown.length
+      ? "present"
+      : null;
+    for (const o of unknown) o.resolved = resolved;
+    return;
+  }
+  const claimed = new Set(ok.flatMap((o) => o.rowids));
+  const free = new Map<string, number[]>();
+  for (
+    const row of readNewRows(
+      conn,
+      settings.table,
+      settings.columns,
+      baseline.maxRowid,
+    )
+  ) {
+    if (claimed.has(row.rowid)) continue;
+    free.set(row.fingerprint, [
+      ...(free.get(row.fingerprint) ?? []),
+      row.rowid,
+    ]);
+  }
+  for (const o of unknown) {
+    const found = o.fingerprints.map((fp) => free.get(fp)?.[0]);
+    if (found.every((rowid) => rowid !== undefined)) {
+      o.fingerprints.forEach((fp) => free.get(fp)?.shift());
+      o.rowids = found as number[];
+      o.resolved = "present";
+    } else if (found.every((rowid) => rowid === undefined)) {
+      o.resolved = "absent";
+    }
+  }
+}
+
+/**
+ * Whether a fresh connection can take the write lock (waiting, bounded, for
+ * the threads of terminated hosts to wind down and release theirs), the
+ * counter's final value, and what became of `unknown` operations.
+ */
+async function afterRun(
+  settings: RunSettings,
+  baseline: Baseline,
+  outcomes: Outcome[],
+): Promise<AfterRun> {
   const conn = openConnection(settings.path, { busyTimeoutMs: 0 });
   try {
     const started = now();
@@ -240,9 +298,12 @@ async function afterRun(settings: RunSettings): Promise<AfterRun> {
         await delay(5);
       }
     }
-    if (settings.counter === null) return { lockFree };
     conn.exec(`PRAGMA busy_timeout = ${LOCK_RELEASE_WAIT_MS}`);
-    return { lockFree, counterAfter: readCounter(conn, settings) };
+    const counterAfter = settings.counter === null
+      ? undefined
+      : readCounter(conn, settings);
+    resolveUnknowns(conn, settings, baseline, outcomes, counterAfter);
+    return { lockFree, counterAfter };
   } finally {
     conn.close();
   }
@@ -329,12 +390,9 @@ function run(
       live.delete(host.worker);
     };
 
-    // The duration runs to the last operation's end, or to `stoppedAt` for a
-    // run stopped at its deadline.
-    const finishReport = (
-      stoppedAt: number | null,
-      after: AfterRun,
-    ): Report => {
+    // Operations that never reported: in flight when their host ended, or
+    // never started.
+    const fillMissing = (): void => {
       const seen = new Set(outcomes.map((o) => `${o.writer}:${o.seq}`));
       for (const writer of assignments) {
         const progress = readProgress(shared, writer.id);
@@ -360,10 +418,19 @@ function run(
             rowids: [],
             read: null,
             wrote: null,
+            resolved: null,
             fingerprints: op.fingerprints,
           });
         }
       }
+    };
+
+    // The duration runs to the last operation's end, or to `stoppedAt` for a
+    // run stopped at its deadline.
+    const finishReport = (
+      stoppedAt: number | null,
+      after: AfterRun,
+    ): Report => {
       const lastEnd = outcomes.reduce((m, o) => Math.max(m, o.endMs ?? 0), 0);
       return buildReport({
         settings,
@@ -396,7 +463,8 @@ function run(
       ) return;
       settled = true;
       clearTimeout(deadline);
-      afterRun(settings).then(
+      fillMissing();
+      afterRun(settings, prepared.baseline, outcomes).then(
         (after) => resolve(finishReport(null, after)),
         reject,
       );
@@ -445,7 +513,8 @@ function run(
         `Run passed its deadline of ${settings.deadlineMs} ms with ${unfinished.length} writer${
           unfinished.length === 1 ? "" : "s"
         } unfinished: ${list.join("; ")}`;
-      afterRun(settings).then((after) => {
+      fillMissing();
+      afterRun(settings, prepared.baseline, outcomes).then((after) => {
         const report = finishReport(stoppedAt, after);
         reject(new DeadlineError(message, report, unfinished));
       }, reject);

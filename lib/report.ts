@@ -58,6 +58,13 @@ export interface Outcome {
   read: number | null;
   /** Counter workload: the value written (read + by). */
   wrote: number | null;
+  /**
+   * For an `unknown` operation, what the database showed after the run:
+   * `present` (it committed; `rowids` says where), `absent` (it did not), or
+   * `null` where that cannot be told (other outcomes; counter increments
+   * whose number does not settle it).
+   */
+  resolved: "present" | "absent" | null;
 }
 
 /** The counter workload's result. */
@@ -472,7 +479,19 @@ export function formatReport(report: Report): string {
   );
   row("other errors", `${report.otherErrors}`);
   if (report.unknown > 0 || report.skipped > 0) {
-    row("unknown / not run", `${report.unknown} / ${report.skipped}`);
+    const settled = (r: "present" | "absent"): number =>
+      report.outcomes.filter((o) => o.outcome === "unknown" && o.resolved === r)
+        .length;
+    row(
+      "unknown / not run",
+      `${report.unknown} / ${report.skipped}${
+        report.unknown > 0
+          ? ` (unknown, checked in the database afterwards: ${
+            settled("present")
+          } committed, ${settled("absent")} not)`
+          : ""
+      }`,
+    );
   }
   for (const e of report.errorsByCode) {
     row(

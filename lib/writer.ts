@@ -371,6 +371,7 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
       rowids: result?.rowids ?? [],
       read: result?.read ?? null,
       wrote: result?.wrote ?? null,
+      resolved: null,
       fingerprints: op.fingerprints,
     });
   }

@@ -66,6 +66,7 @@ function writtenBy(
       rowids: ok ? [rowids[next++]] : [],
       read: null,
       wrote: null,
+      resolved: null,
       fingerprints: [fingerprint([row.msg])],
     };
   });

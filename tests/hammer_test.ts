@@ -8,6 +8,7 @@ import {
   assertRowOrder,
   DeadlineError,
   type FixtureDb,
+  formatReport,
   generateRows,
   hammer,
   liveHosts,
@@ -144,6 +145,12 @@ Deno.test("hammer() reports a host killed inside a transaction; nothing acknowle
   const inFlight = report.outcomes.find((o) => o.outcome === "unknown");
   assert.deepEqual(inFlight?.keys, [7]);
   assert.equal(inFlight?.fingerprints.length, 1);
+  // Killed before its commit: the database shows it did not commit.
+  assert.equal(inFlight?.resolved, "absent");
+  assert.match(
+    formatReport(report),
+    /unknown \/ not run: +1 \/ 1 \(unknown, checked in the database afterwards: 0 committed, 1 not\)/,
+  );
   // The killed transaction was rolled back: exactly the acknowledged rows.
   assertRowCount(db, "messages", 10);
   assertAcknowledged(db, report);
