@@ -24,6 +24,9 @@ export const WriterState = {
   between: 5,
   waiting: 6,
   done: 7,
+  running: 8,
+  queued: 9,
+  retrying: 10,
 } as const;
 
 /** A writer state value. */
@@ -38,6 +41,11 @@ const STATE_TEXT: Record<number, string> = {
   [WriterState.between]: "between operations, holding no lock",
   [WriterState.waiting]: "waiting for the write lock (asynchronous busy wait)",
   [WriterState.done]: "done",
+  [WriterState.running]: "in a transaction, running the task",
+  [WriterState.queued]:
+    "waiting for the write lock (the strategy's queue or file lock), in no transaction",
+  [WriterState.retrying]:
+    "waiting to retry after a lock error, in no transaction",
 };
 
 /** A human description of a writer state. */
@@ -45,10 +53,14 @@ export function describeState(state: number): string {
   return STATE_TEXT[state] ?? `unknown state ${state}`;
 }
 
-/** Whether a writer in this state may be inside a transaction. */
+/**
+ * Whether a writer in this state may be inside a transaction (so its
+ * operation, cut short, may or may not have committed).
+ */
 export function inTransaction(state: number): boolean {
   return state === WriterState.acquiring || state === WriterState.holding ||
-    state === WriterState.committing || state === WriterState.waiting;
+    state === WriterState.committing || state === WriterState.waiting ||
+    state === WriterState.running;
 }
 
 /** Allocates the shared memory for `writers` writers. */

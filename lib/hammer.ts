@@ -38,6 +38,7 @@ import {
   type Report,
 } from "./report.ts";
 import { toSqlValue } from "./table.ts";
+import { taskFunction } from "./writer.ts";
 
 const live = new Set<Worker>();
 
@@ -107,7 +108,7 @@ function prepareCounter(conn: Connection, settings: RunSettings): void {
 }
 
 function prepareDatabase(conn: Connection, settings: RunSettings): Prepared {
-  if (settings.counter === null) {
+  if (settings.workload === "insert") {
     checkColumns(requireTable(conn, settings.table, settings.path), settings);
   }
   // Refuse a database nobody can write before any writer is spawned. A busy
@@ -149,11 +150,11 @@ function prepareDatabase(conn: Connection, settings: RunSettings): Prepared {
   }
   // After the write probe: a read-only database is refused before this writes.
   if (settings.counter !== null) prepareCounter(conn, settings);
-  const table = quoteIdent(settings.table);
-  const row = conn.prepare(
-    `SELECT count(*) AS n, coalesce(max(rowid), 0) AS m FROM ${table}`,
-  )
-    .get() as { n: number; m: number };
+  const row = settings.task !== null ? { n: 0, m: 0 } : conn.prepare(
+    `SELECT count(*) AS n, coalesce(max(rowid), 0) AS m FROM ${
+      quoteIdent(settings.table)
+    }`,
+  ).get() as { n: number; m: number };
   return {
     baseline: {
       rows: Number(row.n),
@@ -163,6 +164,22 @@ function prepareDatabase(conn: Connection, settings: RunSettings): Prepared {
     journalMode: (settings.journalMode ?? current) as JournalMode,
     sqliteVersion: sqliteVersion(conn),
   };
+}
+
+/** Loads a task module once here, so a bad one fails before any writer starts. */
+async function checkTaskModule(specifier: string): Promise<void> {
+  let module: Record<string, unknown>;
+  try {
+    module = await import(specifier);
+  } catch (error) {
+    throw new TypeError(
+      `Invalid task module ${specifier}: it cannot be loaded: ${
+        (error as Error).message
+      }`,
+      { cause: error },
+    );
+  }
+  taskFunction(module, specifier);
 }
 
 function readCounter(conn: Connection, settings: RunSettings): number {
@@ -177,9 +194,11 @@ function assign(plan: HammerPlan, settings: RunSettings): WriterAssignment[] {
     { length: settings.writers },
     (_, id) => ({ id, operations: [] }),
   );
-  if (plan.workload.kind === "counter") {
+  if (plan.workload.kind !== "insert") {
+    const count = settings.counter?.increments ?? settings.task?.operations ??
+      0;
     for (const writer of writers) {
-      for (let seq = 0; seq < (settings.counter?.increments ?? 0); seq++) {
+      for (let seq = 0; seq < count; seq++) {
         writer.operations.push({ seq, keys: [], rows: [], fingerprints: [] });
       }
     }
@@ -244,6 +263,8 @@ function resolveUnknowns(
     for (const o of unknown) o.resolved = resolved;
     return;
   }
+  // A custom task's effects are its own: nothing to look for.
+  if (settings.workload !== "insert") return;
   const claimed = new Set(ok.flatMap((o) => o.rowids));
   const free = new Map<string, number[]>();
   for (
@@ -348,6 +369,7 @@ interface HostState {
  */
 export async function hammer(plan: HammerPlan): Promise<Report> {
   const resolved = resolvePlan(plan);
+  if (resolved.task !== null) await checkTaskModule(resolved.task.module);
   const prepared = withConnection(
     plan.db,
     (conn) => prepareDatabase(conn, resolved),

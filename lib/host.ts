@@ -16,7 +16,8 @@ import {
   openConnection,
   sqliteVersion,
 } from "./_sqlite.ts";
-import { runWriter } from "./writer.ts";
+import type { TaskContext } from "./plan.ts";
+import { runWriter, taskFunction } from "./writer.ts";
 
 function send(message: HostMessage): void {
   self.postMessage(message);
@@ -26,7 +27,14 @@ async function run(init: HostInit): Promise<void> {
   const { settings } = init;
   const shared = new Int32Array(init.shared);
   const connections: Connection[] = [];
+  let task: ((ctx: TaskContext) => unknown) | undefined;
   try {
+    if (settings.task !== null) {
+      task = taskFunction(
+        await import(settings.task.module),
+        settings.task.module,
+      );
+    }
     for (const writer of init.writers) {
       connections.push(openConnection(settings.path, {
         // Writers sharing a thread must not block it: they wait asynchronously.
@@ -68,6 +76,7 @@ async function run(init: HostInit): Promise<void> {
         shared,
         record: (outcome) => send({ type: "outcome", outcome }),
         crash: () => crashPoint(writer.id, settings.crash?.how ?? "kill"),
+        task,
       })
     ));
   } finally {

@@ -18,6 +18,8 @@ import {
   MAX_TIMEOUT_MS,
   rejectUnknownOptions,
 } from "./_validate.ts";
+import { isAbsolute } from "node:path";
+import { pathToFileURL } from "node:url";
 import type { Strategy } from "./strategies.ts";
 import type { Row } from "./table.ts";
 
@@ -163,8 +165,59 @@ export interface CounterWorkload {
   transaction?: boolean;
 }
 
+/**
+ * A custom task: a module whose default export (or export named `task`) is
+ * called once per operation with the writer's own connection. dbhammer runs
+ * it under the run's strategy, inside a transaction unless told otherwise,
+ * and records each call's outcome.
+ */
+export interface TaskWorkload {
+  /** The workload kind. */
+  kind: "task";
+  /** The task module: an absolute path, or a `file:`/`https:` URL. */
+  module: string | URL;
+  /** Operations (calls) per writer. */
+  operations: number;
+  /**
+   * Passed to every call as `ctx.params`; must survive `structuredClone`.
+   *
+   * @default {undefined}
+   */
+  params?: unknown;
+  /**
+   * Wrap each call in `BEGIN` … `COMMIT` (with the run's transaction mode).
+   *
+   * @default {true}
+   */
+  transaction?: boolean;
+}
+
+/** What a task's function receives on every call. */
+export interface TaskContext {
+  /** The writer's own `node:sqlite` connection. */
+  db: import("node:sqlite").DatabaseSync;
+  /** Writer id (0-based). */
+  writer: number;
+  /** Index of this operation in the writer's sequence. */
+  seq: number;
+  /** `TaskWorkload.params`. */
+  params: unknown;
+}
+
 /** What the writers do. */
-export type Workload = InsertWorkload | CounterWorkload;
+export type Workload = InsertWorkload | CounterWorkload | TaskWorkload;
+
+/** The task workload's settings, with defaults applied. */
+export interface TaskSettings {
+  /** The task module's URL. */
+  module: string;
+  /** Operations per writer. */
+  operations: number;
+  /** Passed to every call. */
+  params: unknown;
+  /** Each call inside a transaction. */
+  transaction: boolean;
+}
 
 /** Everything {@linkcode hammer} needs: a database, a workload and options. */
 export interface HammerPlan extends RunOptions {
@@ -200,6 +253,8 @@ export interface RunSettings {
   rows: number;
   /** The counter workload's settings, or `null`. */
   counter: CounterSettings | null;
+  /** The task workload's settings, or `null`. */
+  task: TaskSettings | null;
   /** Writers (connections). */
   writers: number;
   /** Workers hosting them. */
@@ -229,7 +284,7 @@ export interface RunSettings {
   strategy: Strategy;
 }
 
-/** Default number of writers of a counter run. */
+/** Default number of writers of a counter or task run. */
 export const DEFAULT_COUNTER_WRITERS = 4;
 /** Default number of writers of an insert run is one per row, capped at this. */
 export const DEFAULT_MAX_WRITERS = 100;
@@ -315,20 +370,22 @@ export function resolvePlan(plan: HammerPlan): RunSettings {
   const workload = plan.workload;
   if (
     typeof workload !== "object" || workload === null ||
-    (workload.kind !== "insert" && workload.kind !== "counter")
+    (workload.kind !== "insert" && workload.kind !== "counter" &&
+      workload.kind !== "task")
   ) {
     throw new TypeError(
       `Invalid workload: ${
         JSON.stringify(
           (workload as { kind?: unknown } | null)?.kind ?? workload,
         )
-      } (expected { kind: "insert", table, rows } or { kind: "counter", increments })`,
+      } (expected { kind: "insert", table, rows } , { kind: "counter", increments } or { kind: "task", module, operations })`,
     );
   }
   let table: string;
   let columns: string[] = [];
   let rowCount = 0;
   let counter: CounterSettings | null = null;
+  let task: TaskSettings | null = null;
   let writers: number;
   if (workload.kind === "insert") {
     rejectUnknownOptions("workload", workload, ["kind", "table", "rows"]);
@@ -352,6 +409,32 @@ export function resolvePlan(plan: HammerPlan): RunSettings {
         `Invalid writers: ${writers} (more than the ${rows.length} rows to write)`,
       );
     }
+  } else if (workload.kind === "task") {
+    rejectUnknownOptions("workload", workload, [
+      "kind",
+      "module",
+      "operations",
+      "params",
+      "transaction",
+    ]);
+    table = "";
+    task = {
+      module: checkModule(workload.module),
+      operations: integer(
+        "operations",
+        workload.operations,
+        1,
+        Number.MAX_SAFE_INTEGER,
+      ),
+      params: checkParams(workload.params),
+      transaction: checkBoolean("transaction", workload.transaction ?? true),
+    };
+    writers = integer(
+      "writers",
+      plan.writers ?? DEFAULT_COUNTER_WRITERS,
+      1,
+      MAX_WRITERS,
+    );
   } else {
     rejectUnknownOptions("workload", workload, [
       "kind",
@@ -369,15 +452,8 @@ export function resolvePlan(plan: HammerPlan): RunSettings {
         Number.MAX_SAFE_INTEGER,
       ),
       by: integer("by", workload.by ?? 1, 1, 2 ** 31),
-      transaction: workload.transaction ?? true,
+      transaction: checkBoolean("transaction", workload.transaction ?? true),
     };
-    if (typeof counter.transaction !== "boolean") {
-      throw new TypeError(
-        `Invalid transaction: ${
-          JSON.stringify(counter.transaction)
-        } (expected true or false)`,
-      );
-    }
     writers = integer(
       "writers",
       plan.writers ?? DEFAULT_COUNTER_WRITERS,
@@ -407,6 +483,7 @@ export function resolvePlan(plan: HammerPlan): RunSettings {
     columns,
     rows: rowCount,
     counter,
+    task,
     writers,
     threads,
     busyWait: threads === writers ? "sqlite" : "async",
@@ -440,6 +517,41 @@ export function resolvePlan(plan: HammerPlan): RunSettings {
     crash,
     strategy,
   };
+}
+
+function checkBoolean(name: string, value: unknown): boolean {
+  if (typeof value !== "boolean") {
+    throw new TypeError(
+      `Invalid ${name}: ${JSON.stringify(value)} (expected true or false)`,
+    );
+  }
+  return value;
+}
+
+function checkModule(module: unknown): string {
+  if (module instanceof URL) return module.href;
+  if (typeof module === "string" && module !== "") {
+    if (/^(file|https?|data|blob|jsr|npm):/.test(module)) return module;
+    if (isAbsolute(module)) return pathToFileURL(module).href;
+  }
+  throw new TypeError(
+    `Invalid module: ${
+      JSON.stringify(module)
+    } (expected an absolute path or a URL, e.g. new URL("./task.ts", import.meta.url))`,
+  );
+}
+
+function checkParams(params: unknown): unknown {
+  try {
+    return structuredClone(params);
+  } catch (error) {
+    throw new TypeError(
+      `Invalid params: ${
+        (error as Error).message
+      } (they are sent to every writer)`,
+      { cause: error },
+    );
+  }
 }
 
 function checkTable(table: unknown): string {

@@ -428,8 +428,12 @@ export function formatReport(report: Report): string {
   };
   lines.push(
     `dbhammer: ${
-      s.workload === "insert" ? "insert into" : "counter in"
-    } "${s.table}" (${s.driver}, SQLite ${report.sqliteVersion})`,
+      s.task !== null
+        ? `task ${s.task.module}`
+        : `${
+          s.workload === "insert" ? "insert into" : "counter in"
+        } "${s.table}"`
+    } (${s.driver}, SQLite ${report.sqliteVersion})`,
   );
   lines.push("settings");
   row("database", s.path);

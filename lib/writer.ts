@@ -18,7 +18,7 @@ import {
   type WriterStateValue,
 } from "./_shared.ts";
 import { type Connection, insertSql, quoteIdent } from "./_sqlite.ts";
-import { holdFor, type RunSettings } from "./plan.ts";
+import { holdFor, type RunSettings, type TaskContext } from "./plan.ts";
 import type { Outcome } from "./report.ts";
 import { retryDelay } from "./strategies.ts";
 import type { SqlValue } from "./table.ts";
@@ -51,6 +51,24 @@ export interface WriterContext {
   record(outcome: Outcome): void;
   /** Called at the crash point, if this writer has one; never returns. */
   crash?(): Promise<never>;
+  /** The task workload's function. */
+  task?: (ctx: TaskContext) => unknown;
+}
+
+/** The function a task module exports, or a clear error naming what is missing. */
+export function taskFunction(
+  module: Record<string, unknown>,
+  specifier: string,
+): (ctx: TaskContext) => unknown {
+  const fn = module.default ?? module.task;
+  if (typeof fn !== "function") {
+    throw new TypeError(
+      `Invalid task module ${specifier}: it exports no function as default or as "task" (exports: ${
+        Object.keys(module).join(", ") || "none"
+      })`,
+    );
+  }
+  return fn as (ctx: TaskContext) => unknown;
 }
 
 const BEGIN: Record<RunSettings["transaction"], string> = {
@@ -241,6 +259,32 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
     return { rowids: [], read, wrote: read + by, commitSeq };
   }
 
+  async function runTask(
+    op: Operation,
+    index: number,
+  ): Promise<TransactionResult> {
+    const { transaction, params } = settings.task!;
+    if (transaction) {
+      state(WriterState.acquiring);
+      await step(() => begin.run(), true, WriterState.acquiring);
+    }
+    // After BEGIN IMMEDIATE/EXCLUSIVE the write lock is surely held.
+    state(
+      transaction && settings.transaction !== "deferred"
+        ? WriterState.holding
+        : WriterState.running,
+    );
+    await ctx.task!({ db: connection, writer: id, seq: op.seq, params });
+    await crashPoint(index, true);
+    if (holdMs > 0) await delay(holdMs);
+    const commitSeq = nextCommit();
+    if (transaction) {
+      state(WriterState.committing);
+      await step(() => commit.run(), true, WriterState.committing);
+    }
+    return { rowids: [], read: null, wrote: null, commitSeq };
+  }
+
   // Application-level locks around each transaction.
   let lockFile: Deno.FsFile | null = null;
   let queued = false;
@@ -319,7 +363,7 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
       failure = null;
       try {
         const waitStart = now();
-        state(WriterState.acquiring);
+        state(WriterState.queued);
         if (strategy.queue) await acquireQueue();
         if (strategy.fileLock) await acquireFileLock();
         lockWaitMs += now() - waitStart;
@@ -327,7 +371,9 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
         try {
           result = settings.workload === "insert"
             ? await insertRows(op, index)
-            : await incrementCounter(index);
+            : settings.workload === "counter"
+            ? await incrementCounter(index)
+            : await runTask(op, index);
         } finally {
           txMs += now() - txStart;
         }
@@ -350,7 +396,7 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
       const retry = strategy.retry;
       if (retry === undefined || attempts >= retry.attempts || stopped()) break;
       const waitStart = now();
-      state(WriterState.waiting);
+      state(WriterState.retrying);
       await delay(retryDelay(retry, attempts - 1));
       lockWaitMs += now() - waitStart;
     }

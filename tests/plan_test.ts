@@ -20,6 +20,7 @@ Deno.test("resolvePlan() applies every default in one place", () => {
     columns: ["msg"],
     rows: 3,
     counter: null,
+    task: null,
     writers: 3,
     threads: 3,
     busyWait: "sqlite",

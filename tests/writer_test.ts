@@ -1,19 +1,24 @@
 import assert from "node:assert/strict";
 import {
   assertCounter,
+  assertNoLockErrors,
   busyTimeout,
   compose,
   DeadlineError,
   fixtureDb,
+  formatReport,
   hammer,
   type JournalMode,
   liveHosts,
+  queue,
   type Report,
   retry,
+  rowCount,
   type TransactionMode,
 } from "../mod.ts";
 import { AssertionError } from "node:assert";
 import { busyDelay } from "../lib/writer.ts";
+import { messagesDb } from "./_helpers.ts";
 
 Deno.test("busyDelay() follows SQLite's busy handler schedule and total timeout", () => {
   const schedule = (timeoutMs: number): number[] => {
@@ -139,3 +144,85 @@ for (const journalMode of ["delete", "wal"] as JournalMode[]) {
     assertCounter(db, report);
   });
 }
+
+const TASKS = new URL("../fixtures/tasks/", import.meta.url);
+
+Deno.test("task: a custom module runs under the strategy, once per operation", async () => {
+  await using db = await messagesDb();
+  const report = await hammer({
+    db,
+    workload: {
+      kind: "task",
+      module: new URL("insert_message.ts", TASKS),
+      operations: 5,
+      params: { prefix: "t" },
+    },
+    writers: 4,
+    holdMs: 2,
+    strategy: queue(),
+  });
+  assert.equal(
+    report.settings.task?.module,
+    new URL("insert_message.ts", TASKS).href,
+  );
+  assertNoLockErrors(report);
+  assert.equal(report.ok, 20);
+  assert.equal(rowCount(db, "messages", "msg LIKE 't-w%'"), 20);
+  assert.equal(rowCount(db, "messages", "msg = 't-w3-4'"), 1);
+  assert.match(
+    formatReport(report),
+    /^dbhammer: task file:.*insert_message.ts/,
+  );
+});
+
+Deno.test("task: a writer stuck forever is ended at the deadline, holding the lock while the other waits", async () => {
+  await using db = await messagesDb();
+  const error = await hammer({
+    db,
+    workload: {
+      kind: "task",
+      module: new URL("stuck.ts", TASKS),
+      operations: 1,
+    },
+    writers: 2,
+    transaction: "immediate",
+    strategy: queue(),
+    deadlineMs: 1000,
+  }).then(() => null, (e) => e);
+  assert.ok(error instanceof DeadlineError, String(error));
+  assert.match(
+    error.message,
+    /with 2 writers unfinished: writer \d \(operation 1 of 1\): (in a transaction, holding the write lock; writer \d \(operation 1 of 1\): waiting for the write lock \(the strategy's queue|waiting for the write lock \(the strategy's queue or file lock\), in no transaction; writer \d \(operation 1 of 1\): in a transaction, holding the write lock$)/,
+  );
+  assert.equal(error.report.unknown, 1);
+  assert.equal(error.report.skipped, 1);
+  assert.equal(error.report.lockFreeAfterRun, true);
+  // The stuck transaction was rolled back when its host was stopped.
+  assert.equal(rowCount(db, "messages"), 0);
+  assert.equal(liveHosts(), 0);
+});
+
+Deno.test("task: a module that cannot load or exports no function is refused before any writer starts", async () => {
+  await using db = await messagesDb();
+  const run = (module: string | URL) =>
+    hammer({
+      db,
+      workload: { kind: "task", module, operations: 1 },
+      writers: 1,
+    });
+  await assert.rejects(run(new URL("missing.ts", TASKS)), {
+    name: "TypeError",
+    message: /Invalid task module file:.*missing.ts: it cannot be loaded/,
+  });
+  await assert.rejects(run(new URL("no_function.ts", TASKS)), {
+    name: "TypeError",
+    message:
+      /Invalid task module file:.*no_function.ts: it exports no function as default or as "task" \(exports: answer\)/,
+  });
+  await assert.rejects(run("relative/task.ts"), {
+    name: "TypeError",
+    message:
+      /Invalid module: "relative\/task.ts" \(expected an absolute path or a URL/,
+  });
+  assert.equal(liveHosts(), 0);
+});
