@@ -663,3 +663,93 @@ export function assertCounter(db: DbLike, report: Report): void {
     "===",
   );
 }
+
+/**
+ * Asserts all-or-nothing for a parent/children run: every acknowledged
+ * parent is present with all its children, no parent of the run exists
+ * without all of them, no child exists without its parent, and no parent of
+ * a failed operation is present.
+ *
+ * @example Multi-statement transactions are atomic
+ * ```ts
+ * import { assertAllOrNothing, fixtureDb, hammer } from "@dbhammer/dbhammer";
+ *
+ * await using db = await fixtureDb();
+ * const report = await hammer({
+ *   db,
+ *   workload: { kind: "parentChildren", children: 5, operations: 4 },
+ *   writers: 3,
+ *   busyTimeoutMs: 5000,
+ * });
+ * assertAllOrNothing(db, report);
+ * ```
+ *
+ * @param db A fixture or a database file path.
+ * @param report The parent/children run's report.
+ * @throws {AssertionError} Listing incomplete parents, orphans, lost and phantom parents.
+ * @throws {TypeError} If the report is not of a parent/children run.
+ */
+export function assertAllOrNothing(db: DbLike, report: Report): void {
+  const spec = report.settings.parentChildren;
+  if (spec === null) {
+    throw new TypeError(
+      `Invalid report: assertAllOrNothing needs a parentChildren run, got a ${report.settings.workload} run`,
+    );
+  }
+  const { parents, orphans } = withConnection(db, (conn) => ({
+    parents: conn.prepare(
+      `SELECT p.id AS id, p.writer AS writer, p.seq AS seq,
+              (SELECT count(*) FROM children c WHERE c.parent_id = p.id) AS n
+       FROM parents p WHERE p.id > ? ORDER BY p.id`,
+    ).all(report.baseline.maxRowid) as {
+      id: number;
+      writer: number;
+      seq: number;
+      n: number;
+    }[],
+    orphans: (conn.prepare(
+      `SELECT count(*) AS n FROM children c
+       WHERE NOT EXISTS (SELECT 1 FROM parents p WHERE p.id = c.parent_id)`,
+    ).get() as { n: number }).n,
+  }));
+  const byOp = new Map(parents.map((p) => [`${p.writer}:${p.seq}`, p]));
+  const problems: string[] = [];
+  const incomplete = parents.filter((p) => p.n !== spec.children);
+  if (incomplete.length > 0) {
+    problems.push(
+      `  ${incomplete.length} parents without exactly ${spec.children} children: ${
+        listed(incomplete, (p) =>
+          `parent ${p.id} (writer ${p.writer} op ${p.seq}) has ${p.n}`)
+      }`,
+    );
+  }
+  if (orphans > 0) problems.push(`  ${orphans} children without a parent`);
+  const lost = report.outcomes.filter((o) =>
+    o.outcome === "ok" && !byOp.has(`${o.writer}:${o.seq}`)
+  );
+  if (lost.length > 0) {
+    problems.push(
+      `  ${lost.length} acknowledged parents missing: ${
+        listed(lost, (o) => `writer ${o.writer} op ${o.seq}`)
+      }`,
+    );
+  }
+  const phantom = report.outcomes.filter((o) =>
+    (o.outcome === "busy" || o.outcome === "locked" || o.outcome === "error") &&
+    byOp.has(`${o.writer}:${o.seq}`)
+  );
+  if (phantom.length > 0) {
+    problems.push(
+      `  ${phantom.length} parents present though their operation failed: ${
+        listed(phantom, (o) => `writer ${o.writer} op ${o.seq} (${o.outcome})`)
+      }`,
+    );
+  }
+  if (problems.length > 0) {
+    fail(
+      `Expected every transaction of parents and children all or nothing:\n${
+        problems.join("\n")
+      }`,
+    );
+  }
+}

@@ -150,6 +150,12 @@ function prepareDatabase(conn: Connection, settings: RunSettings): Prepared {
   }
   // After the write probe: a read-only database is refused before this writes.
   if (settings.counter !== null) prepareCounter(conn, settings);
+  if (settings.parentChildren !== null) {
+    conn.exec(
+      `CREATE TABLE IF NOT EXISTS parents (id INTEGER PRIMARY KEY, writer INTEGER, seq INTEGER);
+       CREATE TABLE IF NOT EXISTS children (id INTEGER PRIMARY KEY, parent_id INTEGER NOT NULL, i INTEGER)`,
+    );
+  }
   const row = settings.task !== null ? { n: 0, m: 0 } : conn.prepare(
     `SELECT count(*) AS n, coalesce(max(rowid), 0) AS m FROM ${
       quoteIdent(settings.table)
@@ -196,6 +202,7 @@ function assign(plan: HammerPlan, settings: RunSettings): WriterAssignment[] {
   );
   if (plan.workload.kind !== "insert") {
     const count = settings.counter?.increments ?? settings.task?.operations ??
+      settings.parentChildren?.operations ??
       0;
     for (const writer of writers) {
       for (let seq = 0; seq < count; seq++) {

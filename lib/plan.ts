@@ -204,8 +204,35 @@ export interface TaskContext {
   params: unknown;
 }
 
+/**
+ * A multi-statement transaction: a parent row, then `children` child rows
+ * that point to it, all or nothing. Tables are created if missing:
+ * `parents(id INTEGER PRIMARY KEY, writer, seq)` and
+ * `children(id INTEGER PRIMARY KEY, parent_id, i)`.
+ */
+export interface ParentChildrenWorkload {
+  /** The workload kind. */
+  kind: "parentChildren";
+  /** Child rows per parent. */
+  children: number;
+  /** Parents (transactions) per writer. */
+  operations: number;
+}
+
 /** What the writers do. */
-export type Workload = InsertWorkload | CounterWorkload | TaskWorkload;
+export type Workload =
+  | InsertWorkload
+  | CounterWorkload
+  | TaskWorkload
+  | ParentChildrenWorkload;
+
+/** The parent/children workload's settings. */
+export interface ParentChildrenSettings {
+  /** Child rows per parent. */
+  children: number;
+  /** Parents per writer. */
+  operations: number;
+}
 
 /** The task workload's settings, with defaults applied. */
 export interface TaskSettings {
@@ -255,6 +282,8 @@ export interface RunSettings {
   counter: CounterSettings | null;
   /** The task workload's settings, or `null`. */
   task: TaskSettings | null;
+  /** The parent/children workload's settings, or `null`. */
+  parentChildren: ParentChildrenSettings | null;
   /** Writers (connections). */
   writers: number;
   /** Workers hosting them. */
@@ -371,7 +400,7 @@ export function resolvePlan(plan: HammerPlan): RunSettings {
   if (
     typeof workload !== "object" || workload === null ||
     (workload.kind !== "insert" && workload.kind !== "counter" &&
-      workload.kind !== "task")
+      workload.kind !== "task" && workload.kind !== "parentChildren")
   ) {
     throw new TypeError(
       `Invalid workload: ${
@@ -386,6 +415,7 @@ export function resolvePlan(plan: HammerPlan): RunSettings {
   let rowCount = 0;
   let counter: CounterSettings | null = null;
   let task: TaskSettings | null = null;
+  let parentChildren: ParentChildrenSettings | null = null;
   let writers: number;
   if (workload.kind === "insert") {
     rejectUnknownOptions("workload", workload, ["kind", "table", "rows"]);
@@ -409,6 +439,28 @@ export function resolvePlan(plan: HammerPlan): RunSettings {
         `Invalid writers: ${writers} (more than the ${rows.length} rows to write)`,
       );
     }
+  } else if (workload.kind === "parentChildren") {
+    rejectUnknownOptions("workload", workload, [
+      "kind",
+      "children",
+      "operations",
+    ]);
+    table = "parents";
+    parentChildren = {
+      children: integer("children", workload.children, 0, 1_000_000),
+      operations: integer(
+        "operations",
+        workload.operations,
+        1,
+        Number.MAX_SAFE_INTEGER,
+      ),
+    };
+    writers = integer(
+      "writers",
+      plan.writers ?? DEFAULT_COUNTER_WRITERS,
+      1,
+      MAX_WRITERS,
+    );
   } else if (workload.kind === "task") {
     rejectUnknownOptions("workload", workload, [
       "kind",
@@ -484,6 +536,7 @@ export function resolvePlan(plan: HammerPlan): RunSettings {
     rows: rowCount,
     counter,
     task,
+    parentChildren,
     writers,
     threads,
     busyWait: threads === writers ? "sqlite" : "async",

@@ -259,6 +259,41 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
     return { rowids: [], read, wrote: read + by, commitSeq };
   }
 
+  const insertParent = settings.parentChildren
+    ? connection.prepare("INSERT INTO parents (writer, seq) VALUES (?, ?)")
+    : null;
+  const insertChild = settings.parentChildren
+    ? connection.prepare(
+      "INSERT INTO children (parent_id, i) VALUES (?, ?)",
+    )
+    : null;
+
+  async function parentAndChildren(
+    op: Operation,
+    index: number,
+  ): Promise<TransactionResult> {
+    state(WriterState.acquiring);
+    await step(() => begin.run(), true, WriterState.acquiring);
+    const holdsRead = settings.transaction !== "deferred";
+    if (holdsRead) state(WriterState.holding);
+    const parent = await step(
+      () => insertParent!.run(id, op.seq),
+      !holdsRead,
+      WriterState.acquiring,
+    );
+    state(WriterState.holding);
+    const parentId = Number(parent.lastInsertRowid);
+    for (let i = 0; i < settings.parentChildren!.children; i++) {
+      insertChild!.run(parentId, i);
+    }
+    await crashPoint(index, true);
+    if (holdMs > 0) await delay(holdMs);
+    const commitSeq = nextCommit();
+    state(WriterState.committing);
+    await step(() => commit.run(), true, WriterState.committing);
+    return { rowids: [parentId], read: null, wrote: null, commitSeq };
+  }
+
   async function runTask(
     op: Operation,
     index: number,
@@ -373,6 +408,8 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
             ? await insertRows(op, index)
             : settings.workload === "counter"
             ? await incrementCounter(index)
+            : settings.workload === "parentChildren"
+            ? await parentAndChildren(op, index)
             : await runTask(op, index);
         } finally {
           txMs += now() - txStart;

@@ -21,6 +21,7 @@ Deno.test("resolvePlan() applies every default in one place", () => {
     rows: 3,
     counter: null,
     task: null,
+    parentChildren: null,
     writers: 3,
     threads: 3,
     busyWait: "sqlite",

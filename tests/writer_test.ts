@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import {
+  assertAllOrNothing,
   assertCounter,
+  assertLockErrors,
   assertNoLockErrors,
   busyTimeout,
   compose,
@@ -10,6 +12,7 @@ import {
   hammer,
   type JournalMode,
   liveHosts,
+  none,
   queue,
   type Report,
   retry,
@@ -225,4 +228,58 @@ Deno.test("task: a module that cannot load or exports no function is refused bef
       /Invalid module: "relative\/task.ts" \(expected an absolute path or a URL/,
   });
   assert.equal(liveHosts(), 0);
+});
+
+Deno.test("parentChildren: a parent and its children commit all or nothing when writers fail", async () => {
+  await using db = await fixtureDb();
+  const report = await hammer({
+    db,
+    workload: { kind: "parentChildren", children: 5, operations: 4 },
+    writers: 4,
+    holdMs: 20,
+    strategy: none(),
+  });
+  assertLockErrors(report, { min: 1 });
+  assertAllOrNothing(db, report);
+  assert.equal(rowCount(db, "parents"), report.ok);
+  assert.equal(rowCount(db, "children"), report.ok * 5);
+  // The assertion sees a broken family.
+  const first = report.outcomes.find((o) => o.outcome === "ok")!;
+  db.connection.exec(
+    `DELETE FROM children WHERE id = (SELECT min(id) FROM children WHERE parent_id = ${
+      first.rowids[0]
+    })`,
+  );
+  db.connection.exec("INSERT INTO children (parent_id, i) VALUES (999999, 0)");
+  assert.throws(() => assertAllOrNothing(db, report), (error: unknown) => {
+    assert.ok(error instanceof AssertionError);
+    assert.match(
+      error.message,
+      new RegExp(
+        `1 parents without exactly 5 children: parent ${
+          first.rowids[0]
+        } \\(writer ${first.writer} op ${first.seq}\\) has 4`,
+      ),
+    );
+    assert.match(error.message, /1 children without a parent/);
+    return true;
+  });
+});
+
+Deno.test("parentChildren: a writer killed between parent and commit leaves nothing behind", async () => {
+  await using db = await fixtureDb();
+  const report = await hammer({
+    db,
+    workload: { kind: "parentChildren", children: 5, operations: 3 },
+    writers: 3,
+    busyTimeoutMs: 10_000,
+    crash: { writer: 2, afterOps: 1, inTransaction: true },
+  });
+  assert.deepEqual(
+    report.outcomes.filter((o) => o.writer === 2).map((o) => o.outcome),
+    ["ok", "unknown", "skipped"],
+  );
+  assertAllOrNothing(db, report);
+  assert.equal(rowCount(db, "parents"), 7);
+  assert.equal(rowCount(db, "children"), 35);
 });
