@@ -18,8 +18,42 @@ export interface HostInit {
   type: "init";
   hostId: number;
   settings: RunSettings;
-  shared: SharedArrayBuffer;
+  /** Worker mode: the shared memory. */
+  shared: SharedArrayBuffer | null;
+  /** Process mode: the file of shared integers. */
+  sharedPath: string | null;
+  /** Process mode: the barrier file, held locked until the start. */
+  barrierPath: string | null;
   writers: WriterAssignment[];
+}
+
+/** Writes a message as one frame: its length (4 bytes, LE), then its bytes. */
+export function frame(payload: Uint8Array): Uint8Array {
+  const out = new Uint8Array(4 + payload.length);
+  new DataView(out.buffer).setUint32(0, payload.length, true);
+  out.set(payload, 4);
+  return out;
+}
+
+/** Splits a byte stream into frames, as they complete. */
+export class FrameReader {
+  #buffer = new Uint8Array(0);
+  /** Adds bytes; returns the payloads of every frame now complete. */
+  push(chunk: Uint8Array): Uint8Array[] {
+    const joined = new Uint8Array(this.#buffer.length + chunk.length);
+    joined.set(this.#buffer);
+    joined.set(chunk, this.#buffer.length);
+    const frames: Uint8Array[] = [];
+    let offset = 0;
+    while (joined.length - offset >= 4) {
+      const length = new DataView(joined.buffer, offset).getUint32(0, true);
+      if (joined.length - offset - 4 < length) break;
+      frames.push(joined.slice(offset + 4, offset + 4 + length));
+      offset += 4 + length;
+    }
+    this.#buffer = joined.slice(offset);
+    return frames;
+  }
 }
 
 /** Host → orchestrator. */

@@ -1,5 +1,6 @@
-// Private: the layout of the shared memory between the orchestrator and the
-// writer hosts, and the one clock every record uses.
+// Private: what the orchestrator and the writer hosts share (flags, counters,
+// progress), in memory for Workers or in a file for processes, and the one
+// clock every record uses.
 
 /** Index of the start flag: 0 until every host is ready, then 1. */
 export const GO = 0;
@@ -63,33 +64,121 @@ export function inTransaction(state: number): boolean {
     state === WriterState.running;
 }
 
+/**
+ * The integers the orchestrator and the hosts share: start and stop flags,
+ * the commit counter, the queue's tickets and each writer's progress. Workers
+ * share memory (`AtomicInts`); processes share a file (`FileInts`).
+ */
+export interface SharedInts {
+  /** Reads slot `index`. */
+  load(index: number): number;
+  /** Writes slot `index`. */
+  store(index: number, value: number): void;
+  /** Adds to slot `index` atomically; returns the value before. */
+  add(index: number, delta: number): number;
+}
+
+/** How many integers a run with `writers` writers shares. */
+export function sharedLength(writers: number): number {
+  return HEADER + PER_WRITER * writers;
+}
+
 /** Allocates the shared memory for `writers` writers. */
 export function allocateShared(writers: number): SharedArrayBuffer {
-  return new SharedArrayBuffer((HEADER + PER_WRITER * writers) * 4);
+  return new SharedArrayBuffer(sharedLength(writers) * 4);
+}
+
+/** Shared integers in a `SharedArrayBuffer`, for Workers of one process. */
+export class AtomicInts implements SharedInts {
+  /** The shared memory as 32-bit integers. */
+  readonly array: Int32Array;
+  constructor(buffer: SharedArrayBuffer) {
+    this.array = new Int32Array(buffer);
+  }
+  load(index: number): number {
+    return Atomics.load(this.array, index);
+  }
+  store(index: number, value: number): void {
+    Atomics.store(this.array, index, value);
+  }
+  add(index: number, delta: number): number {
+    return Atomics.add(this.array, index, delta);
+  }
+}
+
+/**
+ * Shared integers in a file, for processes: loads and stores are positioned
+ * reads and writes of 4 bytes; `add` holds an exclusive lock on the file.
+ */
+export class FileInts implements SharedInts {
+  #file: Deno.FsFile;
+  #cell = new Uint8Array(4);
+  #view = new DataView(this.#cell.buffer);
+  constructor(file: Deno.FsFile) {
+    this.#file = file;
+  }
+  /** Creates the file with `length` zeroed integers. */
+  static create(path: string, length: number): FileInts {
+    Deno.writeFileSync(path, new Uint8Array(length * 4));
+    return FileInts.open(path);
+  }
+  /** Opens an existing file. */
+  static open(path: string): FileInts {
+    return new FileInts(Deno.openSync(path, { read: true, write: true }));
+  }
+  load(index: number): number {
+    this.#file.seekSync(index * 4, Deno.SeekMode.Start);
+    let read = 0;
+    while (read < 4) {
+      const n = this.#file.readSync(this.#cell.subarray(read));
+      if (n === null) return 0;
+      read += n;
+    }
+    return this.#view.getInt32(0, true);
+  }
+  store(index: number, value: number): void {
+    this.#view.setInt32(0, value, true);
+    this.#file.seekSync(index * 4, Deno.SeekMode.Start);
+    let written = 0;
+    while (written < 4) {
+      written += this.#file.writeSync(this.#cell.subarray(written));
+    }
+  }
+  add(index: number, delta: number): number {
+    this.#file.lockSync(true);
+    try {
+      const before = this.load(index);
+      this.store(index, before + delta);
+      return before;
+    } finally {
+      this.#file.unlockSync();
+    }
+  }
+  /** Closes the file. */
+  close(): void {
+    this.#file.close();
+  }
 }
 
 /** Records a writer's state and the index of its current operation. */
 export function setProgress(
-  shared: Int32Array,
+  shared: SharedInts,
   writer: number,
   state: WriterStateValue,
   opIndex?: number,
 ): void {
   const base = HEADER + PER_WRITER * writer;
-  if (opIndex !== undefined) Atomics.store(shared, base + 1, opIndex);
-  Atomics.store(shared, base, state);
+  if (opIndex !== undefined) shared.store(base + 1, opIndex);
+  shared.store(base, state);
 }
 
 /** Reads a writer's state and the index of its current operation. */
 export function readProgress(
-  shared: Int32Array,
+  shared: SharedInts,
   writer: number,
 ): { state: number; opIndex: number } {
   const base = HEADER + PER_WRITER * writer;
-  return {
-    state: Atomics.load(shared, base),
-    opIndex: Atomics.load(shared, base + 1),
-  };
+  return { state: shared.load(base), opIndex: shared.load(base + 1) };
 }
 
 /** Milliseconds since the epoch, comparable across Workers. */

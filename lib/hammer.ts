@@ -5,18 +5,29 @@
  * @module
  */
 import { type ColumnInfo, requireTable, withConnection } from "./_db.ts";
-import type { HostInit, HostMessage, WriterAssignment } from "./_protocol.ts";
+import type { HostMessage, WriterAssignment } from "./_protocol.ts";
 import {
   allocateShared,
+  AtomicInts,
   delay,
   describeState,
+  FileInts,
   GO,
   inTransaction,
   now,
   readProgress,
+  type SharedInts,
+  sharedLength,
   STOP,
   WriterState,
 } from "./_shared.ts";
+import {
+  type HostHandle,
+  liveHostCount,
+  spawnProcessHost,
+  spawnWorkerHost,
+} from "./_hosts.ts";
+import { join } from "node:path";
 import { classifyError } from "./_errors.ts";
 import { fingerprint, readNewRows } from "./_fingerprint.ts";
 import {
@@ -40,11 +51,10 @@ import {
 import { toSqlValue } from "./table.ts";
 import { taskFunction } from "./writer.ts";
 
-const live = new Set<Worker>();
-
 /**
- * How many writer hosts (Workers) are alive right now, across all runs. Zero
- * whenever no run is in progress: a run ends all of its hosts on every path.
+ * How many writer hosts (Workers or processes) are alive right now, across
+ * all runs. Zero whenever no run is in progress: a run ends all of its hosts
+ * on every path.
  *
  * @example No host outlives a run
  * ```ts
@@ -57,7 +67,7 @@ const live = new Set<Worker>();
  * @returns The number of live hosts.
  */
 export function liveHosts(): number {
-  return live.size;
+  return liveHostCount();
 }
 
 interface Prepared {
@@ -339,7 +349,7 @@ async function afterRun(
 
 interface HostState {
   id: number;
-  worker: Worker;
+  handle: HostHandle;
   writers: number[];
   status: HostStatus | "starting" | "running";
   error: string | null;
@@ -389,13 +399,85 @@ export async function hammer(plan: HammerPlan): Promise<Report> {
   return await run(settings, assignments, prepared);
 }
 
-function run(
+/** Shared integers and the start barrier of one run. */
+interface Coordination {
+  shared: SharedInts;
+  /** Worker mode: the memory behind `shared`. */
+  buffer: SharedArrayBuffer | null;
+  /** Process mode: the files behind `shared` and the barrier. */
+  sharedPath: string | null;
+  barrierPath: string | null;
+  /** Opens the barrier: every host starts at once. */
+  open(): void;
+  /** Removes what the run created. */
+  dispose(): Promise<void>;
+}
+
+async function coordinate(settings: RunSettings): Promise<Coordination> {
+  if (settings.mode === "worker") {
+    const buffer = allocateShared(settings.writers);
+    const shared = new AtomicInts(buffer);
+    return {
+      shared,
+      buffer,
+      sharedPath: null,
+      barrierPath: null,
+      open(): void {
+        shared.store(GO, 1);
+        Atomics.notify(shared.array, GO);
+      },
+      dispose: () => Promise.resolve(),
+    };
+  }
+  const dir = await Deno.makeTempDir({ prefix: "dbhammer-run-" });
+  const sharedPath = join(dir, "shared");
+  const barrierPath = join(dir, "barrier");
+  const shared = FileInts.create(sharedPath, sharedLength(settings.writers));
+  await Deno.writeFile(barrierPath, new Uint8Array());
+  // Held exclusively until the start; each host waits for a shared lock.
+  let barrier: Deno.FsFile | null = await Deno.open(barrierPath, {
+    read: true,
+    write: true,
+  });
+  barrier.lockSync(true);
+  return {
+    shared,
+    buffer: null,
+    sharedPath,
+    barrierPath,
+    open(): void {
+      shared.store(GO, 1);
+      barrier?.unlockSync();
+    },
+    async dispose(): Promise<void> {
+      barrier?.close();
+      barrier = null;
+      shared.close();
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
+async function run(
   settings: RunSettings,
   assignments: WriterAssignment[],
   prepared: Prepared,
 ): Promise<Report> {
-  const sharedBuffer = allocateShared(settings.writers);
-  const shared = new Int32Array(sharedBuffer);
+  const coordination = await coordinate(settings);
+  try {
+    return await orchestrate(settings, assignments, prepared, coordination);
+  } finally {
+    await coordination.dispose();
+  }
+}
+
+function orchestrate(
+  settings: RunSettings,
+  assignments: WriterAssignment[],
+  prepared: Prepared,
+  coordination: Coordination,
+): Promise<Report> {
+  const { shared } = coordination;
   const outcomes: Outcome[] = [];
   const hosts: HostState[] = [];
   let startedAt = 0;
@@ -415,9 +497,11 @@ function run(
       ) return;
       host.status = status;
       host.error = error;
-      host.worker.terminate();
-      live.delete(host.worker);
+      host.handle.kill();
     };
+    // Every host gone: Workers terminated, processes exited, pipes closed.
+    const allClosed = (): Promise<unknown> =>
+      Promise.all(hosts.map((h) => h.handle.closed));
 
     // Operations that never reported: in flight when their host ended, or
     // never started.
@@ -493,25 +577,24 @@ function run(
       settled = true;
       clearTimeout(deadline);
       fillMissing();
-      afterRun(settings, prepared.baseline, outcomes).then(
-        (after) => resolve(finishReport(null, after)),
-        reject,
-      );
+      allClosed()
+        .then(() => afterRun(settings, prepared.baseline, outcomes))
+        .then((after) => resolve(finishReport(null, after)), reject);
     };
 
     const abort = (error: Error): void => {
       if (settled) return;
       settled = true;
       clearTimeout(deadline);
-      Atomics.store(shared, STOP, 1);
+      shared.store(STOP, 1);
       for (const host of hosts) stopHost(host, "stopped", error.message);
-      reject(error);
+      allClosed().then(() => reject(error), reject);
     };
 
     const deadline = setTimeout(() => {
       if (settled) return;
       settled = true;
-      Atomics.store(shared, STOP, 1);
+      shared.store(STOP, 1);
       const unfinished: UnfinishedWriter[] = [];
       for (const writer of assignments) {
         const host = hosts[writer.id % settings.threads];
@@ -543,10 +626,12 @@ function run(
           unfinished.length === 1 ? "" : "s"
         } unfinished: ${list.join("; ")}`;
       fillMissing();
-      afterRun(settings, prepared.baseline, outcomes).then((after) => {
-        const report = finishReport(stoppedAt, after);
-        reject(new DeadlineError(message, report, unfinished));
-      }, reject);
+      allClosed()
+        .then(() => afterRun(settings, prepared.baseline, outcomes))
+        .then((after) => {
+          const report = finishReport(stoppedAt, after);
+          reject(new DeadlineError(message, report, unfinished));
+        }, reject);
     }, settings.deadlineMs);
 
     const onMessage = (host: HostState, message: HostMessage): void => {
@@ -557,8 +642,7 @@ function run(
           host.status = "running";
           if (++ready === hosts.length) {
             startedAt = now();
-            Atomics.store(shared, GO, 1);
-            Atomics.notify(shared, GO);
+            coordination.open();
           }
           break;
         case "setup-failed":
@@ -594,55 +678,50 @@ function run(
       }
     };
 
-    const hostUrl = new URL("./host.ts", import.meta.url);
-    const spawnHost = (id: number): void => {
-      const writers = assignments.filter((w) => w.id % settings.threads === id);
-      const worker = new Worker(hostUrl, {
-        type: "module",
-        name: `dbhammer-host-${id}`,
-      });
-      live.add(worker);
-      const host: HostState = {
-        id,
-        worker,
-        writers: writers.map((w) => w.id),
-        status: "starting",
-        error: null,
-      };
-      hosts.push(host);
-      worker.addEventListener("message", (event: MessageEvent<HostMessage>) => {
-        onMessage(host, event.data);
-      });
-      const onError = (event: Event): void => {
-        event.preventDefault();
-        if (settled) return;
-        const message = event instanceof ErrorEvent
-          ? event.message
-          : "message could not be read";
-        if (host.status === "starting") {
-          abort(
-            new Error(
-              `Writer host ${host.id} failed before the start: ${message}`,
-            ),
-          );
-          return;
-        }
-        stopHost(host, "crashed", message);
-        settle();
-      };
-      worker.addEventListener("error", onError);
-      worker.addEventListener("messageerror", onError);
-      const init: HostInit = {
-        type: "init",
-        hostId: id,
-        settings,
-        shared: sharedBuffer,
-        writers,
-      };
-      worker.postMessage(init);
+    const onFailure = (host: HostState, reason: string): void => {
+      if (settled) return;
+      if (host.status === "starting") {
+        abort(
+          new Error(
+            `Writer host ${host.id} failed before the start: ${reason}`,
+          ),
+        );
+        return;
+      }
+      stopHost(host, "crashed", reason);
+      settle();
     };
+
+    const spawn = settings.mode === "process"
+      ? spawnProcessHost
+      : spawnWorkerHost;
     try {
-      for (let id = 0; id < settings.threads; id++) spawnHost(id);
+      for (let id = 0; id < settings.threads; id++) {
+        const writers = assignments.filter((w) =>
+          w.id % settings.threads === id
+        );
+        const host: HostState = {
+          id,
+          writers: writers.map((w) => w.id),
+          status: "starting",
+          error: null,
+          handle: null as unknown as HostHandle,
+        };
+        host.handle = spawn(id, {
+          message: (message) => onMessage(host, message),
+          failure: (reason) => onFailure(host, reason),
+        });
+        hosts.push(host);
+        host.handle.start({
+          type: "init",
+          hostId: id,
+          settings,
+          shared: coordination.buffer,
+          sharedPath: coordination.sharedPath,
+          barrierPath: coordination.barrierPath,
+          writers,
+        });
+      }
     } catch (error) {
       // E.g. no permission to start Workers: end the ones already started.
       abort(

@@ -121,6 +121,15 @@ export interface RunOptions {
    * @default {busyTimeout(busyTimeoutMs), or none() for 0}
    */
   strategy?: Strategy;
+  /**
+   * Where writers run: `worker` (Deno Workers of this process) or `process`
+   * (subprocesses running the same host module: real multi-process
+   * behaviour, and a crash is a real SIGKILL). `threads` is then the number
+   * of processes. The `queue()` strategy needs `worker`.
+   *
+   * @default {"worker"}
+   */
+  mode?: "worker" | "process";
 }
 
 /** Insert rows into a table: what `insertRowsInParallel` runs. */
@@ -311,6 +320,8 @@ export interface RunSettings {
   crash: Required<CrashSpec> | null;
   /** The lock strategy; its busy timeout equals `busyTimeoutMs`. */
   strategy: Strategy;
+  /** Where writers run. */
+  mode: "worker" | "process";
 }
 
 /** Default number of writers of a counter or task run. */
@@ -337,6 +348,7 @@ export const RUN_OPTION_NAMES: readonly (keyof RunOptions)[] = [
   "deadlineMs",
   "crash",
   "strategy",
+  "mode",
 ];
 
 const TRANSACTION_MODES: readonly TransactionMode[] = [
@@ -522,6 +534,16 @@ export function resolvePlan(plan: HammerPlan): RunSettings {
     );
   }
   const strategy = checkStrategy(plan, fixture, path);
+  const mode = choice(
+    "mode",
+    plan.mode ?? "worker",
+    ["worker", "process"] as const,
+  );
+  if (mode === "process" && strategy.queue) {
+    throw new TypeError(
+      `Invalid strategy: ${strategy.name} needs mode "worker" (the queue lives in shared memory); use fileLock() across processes`,
+    );
+  }
   const busyTimeoutMs = strategy.busyTimeoutMs ?? 0;
   const journalMode = plan.journalMode ?? fixture?.settings.journalMode;
   const crash = plan.crash === undefined
@@ -569,6 +591,7 @@ export function resolvePlan(plan: HammerPlan): RunSettings {
     ),
     crash,
     strategy,
+    mode,
   };
 }
 

@@ -439,10 +439,12 @@ export function formatReport(report: Report): string {
   row("database", s.path);
   row(
     "writers / threads",
-    `${s.writers} / ${s.threads} (${
+    `${s.writers} / ${s.threads} ${
+      s.mode === "process" ? "processes" : "Workers"
+    } (${
       s.busyWait === "sqlite"
-        ? "one writer per thread; SQLite's busy handler waits"
-        : "writers share threads; waits are asynchronous"
+        ? "one writer each; SQLite's busy handler waits"
+        : "writers share them; waits are asynchronous"
     })`,
   );
   row("journal / synchronous", `${s.journalMode ?? "?"} / ${s.synchronous}`);
@@ -514,7 +516,7 @@ export function formatReport(report: Report): string {
   }
   const st = report.strategy;
   row(
-    "strategy",
+    "strategy at work",
     `${st.retries} retries in ${st.opsRetried} operations, lock wait ${
       ms(st.lockWaitMs)
     }, in transactions ${ms(st.txMs)} (summed over writers)`,

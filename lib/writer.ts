@@ -12,6 +12,7 @@ import {
   now,
   SERVING,
   setProgress,
+  type SharedInts,
   STOP,
   TICKET,
   WriterState,
@@ -45,8 +46,10 @@ export interface WriterContext {
   connection: Connection;
   /** Its operations, in order. */
   operations: Operation[];
-  /** Shared memory: start flag, stop flag, counters, progress. */
-  shared: Int32Array;
+  /** Shared with the orchestrator: stop flag, commit counter, progress. */
+  shared: SharedInts;
+  /** Shared memory for the queue strategy (Worker mode only), else `null`. */
+  atomics: Int32Array | null;
   /** Receives each operation's record as soon as it ends. */
   record(outcome: Outcome): void;
   /** Called at the crash point, if this writer has one; never returns. */
@@ -134,7 +137,7 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
 
   const state = (value: WriterStateValue): void =>
     setProgress(shared, id, value);
-  const stopped = (): boolean => Atomics.load(shared, STOP) !== 0;
+  const stopped = (): boolean => shared.load(STOP) !== 0;
 
   // One SQLite call. Where SQLite's busy handler would wait (no read
   // transaction held yet, or a commit), a writer sharing its thread waits
@@ -163,7 +166,7 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
 
   // Taken while this connection holds the write lock, so the numbers follow
   // the order in which transactions commit.
-  const nextCommit = (): number => Atomics.add(shared, COMMITS, 1) + 1;
+  const nextCommit = (): number => shared.add(COMMITS, 1) + 1;
 
   async function crashPoint(
     index: number,
@@ -357,15 +360,19 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
   }
 
   async function acquireQueue(): Promise<void> {
-    const ticket = Atomics.add(shared, TICKET, 1);
+    const atomics = ctx.atomics;
+    if (atomics === null) {
+      throw new Error("The queue strategy needs Worker mode (shared memory)");
+    }
+    const ticket = Atomics.add(atomics, TICKET, 1);
     queued = true;
     for (;;) {
-      const serving = Atomics.load(shared, SERVING);
+      const serving = Atomics.load(atomics, SERVING);
       if (serving === ticket) return;
       if (stopped()) {
         throw new StrategyLockError("run stopped while waiting in the queue");
       }
-      const wait = Atomics.waitAsync(shared, SERVING, serving, 1000);
+      const wait = Atomics.waitAsync(atomics, SERVING, serving, 1000);
       if (wait.async) await wait.value;
     }
   }
@@ -377,8 +384,8 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
     }
     if (queued) {
       queued = false;
-      Atomics.add(shared, SERVING, 1);
-      Atomics.notify(shared, SERVING);
+      Atomics.add(ctx.atomics!, SERVING, 1);
+      Atomics.notify(ctx.atomics!, SERVING);
     }
   }
 

@@ -34,6 +34,7 @@ Deno.test("resolvePlan() applies every default in one place", () => {
     deadlineMs: DEFAULT_DEADLINE_MS,
     crash: null,
     strategy: { name: "none", busyTimeoutMs: 0 },
+    mode: "worker",
   });
 });
 

@@ -1,0 +1,107 @@
+// Private: what a writer host does, in a Worker or in a subprocess: open one
+// connection per writer with the run's settings, report ready, wait for the
+// start, run the writers, send every outcome, close the connections.
+import { classifyError } from "./_errors.ts";
+import type { HostInit, HostMessage } from "./_protocol.ts";
+import { setProgress, type SharedInts, WriterState } from "./_shared.ts";
+import {
+  type Connection,
+  journalModeOf,
+  openConnection,
+  sqliteVersion,
+} from "./_sqlite.ts";
+import type { TaskContext } from "./plan.ts";
+import { runWriter, taskFunction } from "./writer.ts";
+
+/** How a host talks to the orchestrator and shares its integers. */
+export interface HostIO {
+  /** Sends a message to the orchestrator. */
+  send(message: HostMessage): void;
+  /** The shared integers. */
+  shared: SharedInts;
+  /** Shared memory for the queue strategy (Worker mode), else `null`. */
+  atomics: Int32Array | null;
+  /** Resolves `true` at the start, `false` if the start never came. */
+  waitForStart(): Promise<boolean>;
+}
+
+/** Runs a host to its end. Errors outside the writers are thrown. */
+export async function runHost(init: HostInit, io: HostIO): Promise<void> {
+  const { settings } = init;
+  const { send, shared } = io;
+  const connections: Connection[] = [];
+  let task: ((ctx: TaskContext) => unknown) | undefined;
+  try {
+    if (settings.task !== null) {
+      task = taskFunction(
+        await import(settings.task.module),
+        settings.task.module,
+      );
+    }
+    for (const writer of init.writers) {
+      connections.push(openConnection(settings.path, {
+        // Writers sharing a thread must not block it: they wait asynchronously.
+        busyTimeoutMs: settings.busyWait === "async"
+          ? 0
+          : settings.busyTimeoutMs,
+        journalMode: settings.journalMode ?? undefined,
+        synchronous: settings.synchronous,
+      }));
+      setProgress(shared, writer.id, WriterState.ready, 0);
+    }
+  } catch (error) {
+    for (const connection of connections) connection.close();
+    send({
+      type: "setup-failed",
+      hostId: init.hostId,
+      error: classifyError(error),
+    });
+    return;
+  }
+  send({
+    type: "ready",
+    hostId: init.hostId,
+    sqliteVersion: sqliteVersion(connections[0]),
+    journalMode: journalModeOf(connections[0]),
+  });
+  if (!await io.waitForStart()) {
+    for (const connection of connections) connection.close();
+    return;
+  }
+  try {
+    await Promise.all(init.writers.map((writer, i) =>
+      runWriter({
+        id: writer.id,
+        settings,
+        connection: connections[i],
+        operations: writer.operations,
+        shared,
+        atomics: io.atomics,
+        record: (outcome) => send({ type: "outcome", outcome }),
+        crash: () => crashPoint(send, writer.id, settings.crash?.how ?? "kill"),
+        task,
+      })
+    ));
+  } finally {
+    for (const connection of connections) connection.close();
+  }
+  send({ type: "done", hostId: init.hostId });
+}
+
+function crashPoint(
+  send: (message: HostMessage) => void,
+  writer: number,
+  how: "kill" | "throw",
+): Promise<never> {
+  send({ type: "crash-point", writer });
+  if (how === "throw") {
+    // An uncaught error, as a bug in a writer would raise: the host dies.
+    setTimeout(() => {
+      throw new Error(`dbhammer crash injection: writer ${writer} threw`);
+    });
+  }
+  // Wait, idle, to be killed: an idle Worker or process stops at once.
+  return new Promise<never>(() => {
+    setInterval(() => {}, 60_000);
+  });
+}

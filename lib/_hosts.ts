@@ -1,0 +1,127 @@
+// Private: starting, talking to and stopping writer hosts, as Workers or as
+// subprocesses, behind one small interface.
+import { deserialize, serialize } from "node:v8";
+import {
+  frame,
+  FrameReader,
+  type HostInit,
+  type HostMessage,
+} from "./_protocol.ts";
+
+/** A started host. */
+export interface HostHandle {
+  /** Sends the host its plan slice. */
+  start(init: HostInit): void;
+  /** Stops the host at once (`terminate()` / SIGKILL). Safe to call twice. */
+  kill(): void;
+  /** Resolves once the host is gone: process exited, streams closed. */
+  readonly closed: Promise<void>;
+}
+
+/** What a host reports back. */
+export interface HostEvents {
+  /** A message from the host. */
+  message(message: HostMessage): void;
+  /** The host died by itself (an uncaught error, an exit). */
+  failure(reason: string): void;
+}
+
+const live = new Set<HostHandle>();
+
+/** How many hosts are alive, across all runs. */
+export function liveHostCount(): number {
+  return live.size;
+}
+
+const WORKER_URL = new URL("./host.ts", import.meta.url);
+const PROCESS_URL = new URL("./host_process.ts", import.meta.url);
+
+/** Starts a host in a Worker. */
+export function spawnWorkerHost(id: number, events: HostEvents): HostHandle {
+  const worker = new Worker(WORKER_URL, {
+    type: "module",
+    name: `dbhammer-host-${id}`,
+  });
+  const handle: HostHandle = {
+    start: (init) => worker.postMessage(init),
+    kill: () => {
+      worker.terminate();
+      live.delete(handle);
+    },
+    closed: Promise.resolve(),
+  };
+  live.add(handle);
+  worker.addEventListener("message", (event: MessageEvent<HostMessage>) => {
+    events.message(event.data);
+  });
+  const onError = (event: Event): void => {
+    event.preventDefault();
+    events.failure(
+      event instanceof ErrorEvent ? event.message : "message could not be read",
+    );
+  };
+  worker.addEventListener("error", onError);
+  worker.addEventListener("messageerror", onError);
+  return handle;
+}
+
+/** Starts a host in a subprocess running `host_process.ts`. */
+export function spawnProcessHost(id: number, events: HostEvents): HostHandle {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", "--allow-read", "--allow-write", PROCESS_URL.href],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let ended = false;
+  let stdinDone: Promise<void> = Promise.resolve();
+  const readStdout = (async () => {
+    const reader = new FrameReader();
+    for await (const chunk of child.stdout) {
+      for (const payload of reader.push(chunk)) {
+        events.message(deserialize(payload) as HostMessage);
+      }
+    }
+  })();
+  const stderr = new Response(child.stderr).text();
+  let forget = (): void => {};
+  const closed = (async () => {
+    const status = await child.status;
+    ended = true;
+    forget();
+    await Promise.allSettled([readStdout, stdinDone]);
+    const text = (await stderr).trim();
+    if (!status.success) {
+      const detail = text.split("\n").filter((l) => l.trim() !== "").slice(-3)
+        .join(" | ");
+      events.failure(
+        `host process ${id} exited with ${
+          status.signal ? `signal ${status.signal}` : `code ${status.code}`
+        }${detail ? `: ${detail}` : ""}`,
+      );
+    }
+  })();
+  const handle: HostHandle = {
+    start: (init) => {
+      const writer = child.stdin.getWriter();
+      stdinDone = writer.write(frame(serialize(init)))
+        .then(() => writer.close())
+        .catch(() => {
+          // The host died first; its exit is reported by `closed`.
+        });
+    },
+    kill: () => {
+      live.delete(handle);
+      if (ended) return;
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // Already gone.
+      }
+    },
+    closed,
+  };
+  forget = () => live.delete(handle);
+  live.add(handle);
+  return handle;
+}
