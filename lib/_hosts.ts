@@ -72,6 +72,7 @@ export function spawnProcessHost(id: number, events: HostEvents): HostHandle {
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",
+    env: { NO_COLOR: "1" },
   }).spawn();
   let ended = false;
   let stdinDone: Promise<void> = Promise.resolve();
@@ -92,8 +93,9 @@ export function spawnProcessHost(id: number, events: HostEvents): HostHandle {
     await Promise.allSettled([readStdout, stdinDone]);
     const text = (await stderr).trim();
     if (!status.success) {
-      const detail = text.split("\n").filter((l) => l.trim() !== "").slice(-3)
-        .join(" | ");
+      // Deno's own line for an uncaught error, else the last line printed.
+      const lines = text.split("\n").filter((l) => l.trim() !== "");
+      const detail = lines.find((l) => l.startsWith("error: ")) ?? lines.at(-1);
       events.failure(
         `host process ${id} exited with ${
           status.signal ? `signal ${status.signal}` : `code ${status.code}`

@@ -1,0 +1,164 @@
+// mode: "process": the same plans, outcomes and assertions with writers in
+// real subprocesses, where a crash is a real SIGKILL.
+import assert from "node:assert/strict";
+import {
+  assertAcknowledged,
+  assertIntegrity,
+  assertLockErrors,
+  assertNoLockErrors,
+  assertRowCount,
+  assertRowOrder,
+  createTable,
+  fileLock,
+  fixtureDb,
+  generateRows,
+  hammer,
+  insertRowsInParallel,
+  liveHosts,
+  none,
+  queue,
+  rowCount,
+  type Strategy,
+} from "../mod.ts";
+import { messagesDb } from "./_helpers.ts";
+
+Deno.test("process mode: the long-task scenario, 3 writers × 2 rows holding 3 s", async (t) => {
+  const run = async (strategy: Strategy) => {
+    await using db = await messagesDb();
+    const report = await insertRowsInParallel(db, generateRows(6), {
+      table: "messages",
+      writers: 3,
+      holdMs: 3000,
+      mode: "process",
+      strategy,
+    });
+    assert.equal(report.settings.mode, "process");
+    assert.equal(report.hosts.length, 3);
+    assertRowCount(db, "messages", report.ok);
+    assertAcknowledged(db, report);
+    return report;
+  };
+  // Both at once, on two databases: without a strategy it takes ~6 s, with
+  // the file lock 6 × 3 s.
+  const [bare, locked] = await Promise.all([
+    run(none()),
+    run(fileLock({ timeoutMs: 60_000 })),
+  ]);
+  await t.step(
+    "no busy timeout: lock errors, reported per writer; the run ends",
+    () => {
+      assertLockErrors(bare, { min: 1 });
+      assert.ok(bare.perWriter.some((w) => w.busy > 0));
+      assert.ok(bare.hosts.every((h) => h.status === "done"));
+    },
+  );
+  await t.step("fileLock across processes: 6 rows, no lock errors", () => {
+    assertNoLockErrors(locked);
+    assert.equal(locked.ok, 6);
+  });
+  assert.equal(liveHosts(), 0);
+});
+
+Deno.test("process mode: a writer SIGKILLed inside a transaction loses nothing acknowledged", async () => {
+  await using db = await messagesDb();
+  const report = await hammer({
+    db,
+    workload: { kind: "insert", table: "messages", rows: generateRows(12) },
+    writers: 3,
+    mode: "process",
+    busyTimeoutMs: 10_000,
+    holdMs: 20,
+    crash: { writer: 0, afterOps: 2, inTransaction: true },
+  });
+  const host = report.hosts.find((h) => h.writers.includes(0));
+  assert.equal(host?.status, "crashed");
+  assert.match(
+    host?.error ?? "",
+    /killed by crash injection: writer 0 after 2 operations, inside a transaction/,
+  );
+  const writer0 = report.outcomes.filter((o) => o.writer === 0);
+  assert.deepEqual(writer0.map((o) => o.outcome), [
+    "ok",
+    "ok",
+    "unknown",
+    "skipped",
+  ]);
+  assert.equal(writer0[2].resolved, "absent");
+  assert.equal(report.ok, 10);
+  assertRowCount(db, "messages", 10);
+  assertAcknowledged(db, report);
+  assertIntegrity(db);
+  assert.equal(report.lockFreeAfterRun, true);
+  assert.equal(liveHosts(), 0);
+});
+
+Deno.test("process mode: a host that throws is reported as crashed with its exit", async () => {
+  await using db = await messagesDb();
+  const report = await hammer({
+    db,
+    workload: { kind: "insert", table: "messages", rows: generateRows(4) },
+    writers: 2,
+    mode: "process",
+    busyTimeoutMs: 10_000,
+    crash: { writer: 1, afterOps: 1, inTransaction: false, how: "throw" },
+  });
+  const host = report.hosts.find((h) => h.writers.includes(1));
+  assert.equal(host?.status, "crashed");
+  assert.match(
+    host?.error ?? "",
+    /host process \d exited with code 1: .*writer 1 threw/,
+  );
+  assert.equal(report.ok, 3);
+  assertAcknowledged(db, report);
+});
+
+Deno.test("process mode: several writers per process, blobs and big integers cross intact, a task module runs", async () => {
+  await using db = await fixtureDb();
+  createTable(db, { name: "blobs", columns: { data: "BLOB", big: "INTEGER" } });
+  const rows = Array.from({ length: 8 }, (_, i) => ({
+    data: new Uint8Array([i, 255, 0, i]),
+    big: 2n ** 60n + BigInt(i),
+  }));
+  const report = await insertRowsInParallel(db, rows, {
+    table: "blobs",
+    writers: 4,
+    threads: 2,
+    mode: "process",
+    busyTimeoutMs: 10_000,
+  });
+  assert.equal(report.settings.busyWait, "async");
+  assertNoLockErrors(report);
+  assertAcknowledged(db, report);
+  assertRowOrder(db, "blobs", { order: "per-writer", report });
+
+  createTable(db, { name: "messages", columns: { msg: "TEXT" } });
+  const task = await hammer({
+    db,
+    workload: {
+      kind: "task",
+      module: new URL("../fixtures/tasks/insert_message.ts", import.meta.url),
+      operations: 3,
+    },
+    writers: 2,
+    mode: "process",
+    strategy: fileLock(),
+  });
+  assert.equal(task.ok, 6);
+  assert.equal(rowCount(db, "messages"), 6);
+});
+
+Deno.test("process mode: the queue strategy is refused (it lives in shared memory)", async () => {
+  await using db = await messagesDb();
+  await assert.rejects(
+    insertRowsInParallel(db, generateRows(2), {
+      table: "messages",
+      mode: "process",
+      strategy: queue(),
+    }),
+    {
+      name: "TypeError",
+      message: /Invalid strategy: queue needs mode "worker"/,
+    },
+  );
+  assert.equal(liveHosts(), 0);
+});
