@@ -9,6 +9,7 @@ import {
   assertRowCount,
   assertRowOrder,
   createTable,
+  DeadlineError,
   fileLock,
   fixtureDb,
   generateRows,
@@ -160,5 +161,30 @@ Deno.test("process mode: the queue strategy is refused (it lives in shared memor
       message: /Invalid strategy: queue needs mode "worker"/,
     },
   );
+  assert.equal(liveHosts(), 0);
+});
+
+Deno.test("process mode: a writer stuck forever is killed at the deadline and its lock released", async () => {
+  await using db = await messagesDb();
+  const error = await hammer({
+    db,
+    workload: {
+      kind: "task",
+      module: new URL("../fixtures/tasks/stuck.ts", import.meta.url),
+      operations: 1,
+    },
+    writers: 1,
+    mode: "process",
+    transaction: "immediate",
+    deadlineMs: 1500,
+  }).then(() => null, (e) => e);
+  assert.ok(error instanceof DeadlineError, String(error));
+  assert.match(
+    error.message,
+    /1 writer unfinished: writer 0 \(operation 1 of 1\): in a transaction, holding the write lock$/,
+  );
+  assert.equal(error.report.hosts[0].status, "stopped");
+  assert.equal(error.report.lockFreeAfterRun, true);
+  assert.equal(rowCount(db, "messages"), 0);
   assert.equal(liveHosts(), 0);
 });
