@@ -1,20 +1,37 @@
-// `deno task bench`: what the toolkit costs and what contention costs, as
-// ratios against one connection committing alone, measured in the same run.
-// Settings: DELETE journal, synchronous FULL, one row per transaction.
+// `deno task bench`: what the toolkit costs and what each lock strategy
+// achieves, as ratios against one connection committing alone with the same
+// settings (the ceiling: SQLite has one writer at a time), measured in the
+// same run. Prints a Markdown table for the README.
 import { DatabaseSync } from "node:sqlite";
 import {
+  busyTimeout,
   createTable,
+  fileLock,
   fixtureDb,
   generateRows,
   insertRowsInParallel,
   type JournalMode,
+  none,
+  queue,
+  retry,
+  type Strategy,
   type Synchronous,
 } from "../mod.ts";
 
-const ROWS = 500;
+const ROWS = 512;
 const RUNS = 3;
-const journalMode: JournalMode = "delete";
-const synchronous: Synchronous = "full";
+const CONFIGS: [JournalMode, Synchronous][] = [["delete", "full"], [
+  "wal",
+  "normal",
+]];
+const WRITERS = [1, 8, 32];
+const STRATEGIES: [string, () => Strategy][] = [
+  ["none", none],
+  ["busyTimeout(30 s)", () => busyTimeout(30_000)],
+  ["retry", () => retry({ attempts: 100_000, delayMs: 1, maxDelayMs: 20 })],
+  ["fileLock", () => fileLock({ timeoutMs: 60_000 })],
+  ["queue", queue],
+];
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -22,7 +39,10 @@ function median(values: number[]): number {
 }
 
 /** Commits/s of a bare loop: one connection, one commit per row. */
-async function ceiling(): Promise<number> {
+async function ceiling(
+  journalMode: JournalMode,
+  synchronous: Synchronous,
+): Promise<number> {
   await using db = await fixtureDb({ journalMode, synchronous });
   createTable(db, { name: "messages", columns: { msg: "TEXT" } });
   const conn = new DatabaseSync(db.path);
@@ -44,40 +64,57 @@ async function ceiling(): Promise<number> {
   }
 }
 
-/** Commits/s measured by the report of a run with `writers` writers. */
-async function hammered(writers: number): Promise<number> {
+/** Commits/s and ok/intended of one run, from its report. */
+async function hammered(
+  journalMode: JournalMode,
+  synchronous: Synchronous,
+  writers: number,
+  strategy: Strategy,
+): Promise<{ commitsPerSec: number; ok: number }> {
   await using db = await fixtureDb({ journalMode, synchronous });
   createTable(db, { name: "messages", columns: { msg: "TEXT" } });
   const report = await insertRowsInParallel(db, generateRows(ROWS), {
     table: "messages",
     writers,
-    busyTimeoutMs: 30_000,
+    strategy,
   });
-  if (report.ok !== ROWS) {
-    throw new Error(`only ${report.ok}/${ROWS} committed`);
-  }
-  return report.commitsPerSec;
+  return { commitsPerSec: report.commitsPerSec, ok: report.ok };
 }
 
-const cases: [string, () => Promise<number>][] = [
-  ["bare loop, 1 connection (ceiling)", ceiling],
-  ["hammer, 1 writer", () => hammered(1)],
-  ["hammer, 8 writers, busy timeout", () => hammered(8)],
-  ["hammer, 32 writers, busy timeout", () => hammered(32)],
-];
-
 console.log(
-  `settings: ${ROWS} one-row transactions, journal ${journalMode}, synchronous ${synchronous}, median of ${RUNS} runs, ${navigator.hardwareConcurrency} cores, Deno ${Deno.version.deno}`,
+  `settings: ${ROWS} one-row transactions per run, median of ${RUNS} runs, one Worker per writer, ${navigator.hardwareConcurrency} cores, Deno ${Deno.version.deno}, ${Deno.build.os}`,
 );
-let base = 0;
-for (const [name, measure] of cases) {
-  const results: number[] = [];
-  for (let i = 0; i < RUNS; i++) results.push(await measure());
-  const value = median(results);
-  if (base === 0) base = value;
+console.log("");
+console.log(
+  "| journal / sync | writers | strategy | commits/s | % of ceiling | ok/intended |",
+);
+console.log("| --- | ---: | --- | ---: | ---: | ---: |");
+for (const [journalMode, synchronous] of CONFIGS) {
+  const ceilings: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    ceilings.push(await ceiling(journalMode, synchronous));
+  }
+  const base = median(ceilings);
   console.log(
-    `${name.padEnd(36)} ${value.toFixed(0).padStart(7)} commits/s  ${
-      (value / base * 100).toFixed(0).padStart(4)
-    } % of ceiling`,
+    `| ${journalMode} / ${synchronous} | 1 | bare loop (ceiling) | ${
+      base.toFixed(0)
+    } | 100 % | ${ROWS}/${ROWS} |`,
   );
+  for (const writers of WRITERS) {
+    for (const [name, make] of STRATEGIES) {
+      const results: { commitsPerSec: number; ok: number }[] = [];
+      for (let i = 0; i < RUNS; i++) {
+        results.push(
+          await hammered(journalMode, synchronous, writers, make()),
+        );
+      }
+      const rate = median(results.map((r) => r.commitsPerSec));
+      const ok = median(results.map((r) => r.ok));
+      console.log(
+        `| ${journalMode} / ${synchronous} | ${writers} | ${name} | ${
+          rate.toFixed(0)
+        } | ${(rate / base * 100).toFixed(0)} % | ${ok}/${ROWS} |`,
+      );
+    }
+  }
 }
