@@ -189,16 +189,45 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
     ? connection.prepare(`UPDATE ${table} SET n = ? WHERE id = 1`)
     : null;
 
+  /**
+   * BEGIN in the run's mode. Returns whether the connection now holds a read
+   * transaction: after BEGIN IMMEDIATE/EXCLUSIVE it does (and the write lock
+   * too), so SQLite would not wait on a busy error from there on.
+   */
+  async function beginTransaction(): Promise<boolean> {
+    state(WriterState.acquiring);
+    await step(() => begin.run(), true, WriterState.acquiring);
+    const holdsRead = settings.transaction !== "deferred";
+    if (holdsRead) state(WriterState.holding);
+    return holdsRead;
+  }
+
+  /**
+   * The end of every operation: the crash point, the hold (unless the
+   * workload held elsewhere), the commit number, and COMMIT of the
+   * operation's transaction. The commit number is taken while the connection
+   * holds the write lock, so the numbers follow commit order.
+   */
+  async function finish(
+    index: number,
+    hold: boolean,
+    commitNow: boolean,
+  ): Promise<number> {
+    await crashPoint(index, true);
+    if (hold && holdMs > 0) await delay(holdMs);
+    const commitSeq = nextCommit();
+    if (commitNow) {
+      state(WriterState.committing);
+      await step(() => commit.run(), true, WriterState.committing);
+    }
+    return commitSeq;
+  }
+
   async function insertRows(
     op: Operation,
     index: number,
   ): Promise<TransactionResult> {
-    state(WriterState.acquiring);
-    await step(() => begin.run(), true, WriterState.acquiring);
-    // After BEGIN IMMEDIATE/EXCLUSIVE the connection holds a read
-    // transaction: SQLite would not wait on a busy error from here on.
-    let holdsRead = settings.transaction !== "deferred";
-    if (holdsRead) state(WriterState.holding);
+    let holdsRead = await beginTransaction();
     const rowids: number[] = [];
     for (const values of op.rows) {
       const result = await step(
@@ -210,11 +239,7 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
       state(WriterState.holding);
       rowids.push(Number(result.lastInsertRowid));
     }
-    await crashPoint(index, true);
-    if (holdMs > 0) await delay(holdMs);
-    const commitSeq = nextCommit();
-    state(WriterState.committing);
-    await step(() => commit.run(), true, WriterState.committing);
+    const commitSeq = await finish(index, true, true);
     return { rowids, read: null, wrote: null, commitSeq };
   }
 
@@ -227,38 +252,23 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
       }
       return Number(row.n);
     };
-    if (!transaction) {
-      // Two statements, each its own transaction: the classic lost update.
-      state(WriterState.acquiring);
-      const read = await step(readValue, true, WriterState.acquiring);
-      if (holdMs > 0) await delay(holdMs);
-      await step(
-        () => writeCounter!.run(read + by),
-        true,
-        WriterState.acquiring,
-      );
-      const commitSeq = nextCommit();
-      return { rowids: [], read, wrote: read + by, commitSeq };
-    }
-    state(WriterState.acquiring);
-    await step(() => begin.run(), true, WriterState.acquiring);
-    const holdsRead = settings.transaction !== "deferred";
-    if (holdsRead) state(WriterState.holding);
+    // Without a transaction the read and the write are two statements, each
+    // its own transaction: the classic lost update.
+    const holdsRead = transaction ? await beginTransaction() : false;
+    if (!transaction) state(WriterState.acquiring);
     const read = await step(readValue, !holdsRead, WriterState.acquiring);
     if (holdMs > 0) await delay(holdMs);
-    // The connection holds a read transaction now: in DELETE mode a busy
-    // error here comes back at once, in WAL mode a stale snapshot is
-    // SQLITE_BUSY_SNAPSHOT; SQLite's busy handler does not wait for either.
+    // Inside a transaction the connection holds a read transaction now: in
+    // DELETE mode a busy error here comes back at once, in WAL mode a stale
+    // snapshot is SQLITE_BUSY_SNAPSHOT; SQLite's busy handler waits for
+    // neither.
     await step(
       () => writeCounter!.run(read + by),
-      false,
+      !transaction,
       WriterState.acquiring,
     );
-    state(WriterState.holding);
-    await crashPoint(index, true);
-    const commitSeq = nextCommit();
-    state(WriterState.committing);
-    await step(() => commit.run(), true, WriterState.committing);
+    if (transaction) state(WriterState.holding);
+    const commitSeq = await finish(index, false, transaction);
     return { rowids: [], read, wrote: read + by, commitSeq };
   }
 
@@ -275,10 +285,7 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
     op: Operation,
     index: number,
   ): Promise<TransactionResult> {
-    state(WriterState.acquiring);
-    await step(() => begin.run(), true, WriterState.acquiring);
-    const holdsRead = settings.transaction !== "deferred";
-    if (holdsRead) state(WriterState.holding);
+    const holdsRead = await beginTransaction();
     const parent = await step(
       () => insertParent!.run(id, op.seq),
       !holdsRead,
@@ -289,11 +296,7 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
     for (let i = 0; i < settings.parentChildren!.children; i++) {
       insertChild!.run(parentId, i);
     }
-    await crashPoint(index, true);
-    if (holdMs > 0) await delay(holdMs);
-    const commitSeq = nextCommit();
-    state(WriterState.committing);
-    await step(() => commit.run(), true, WriterState.committing);
+    const commitSeq = await finish(index, true, true);
     return { rowids: [parentId], read: null, wrote: null, commitSeq };
   }
 
@@ -302,24 +305,10 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
     index: number,
   ): Promise<TransactionResult> {
     const { transaction, params } = settings.task!;
-    if (transaction) {
-      state(WriterState.acquiring);
-      await step(() => begin.run(), true, WriterState.acquiring);
-    }
-    // After BEGIN IMMEDIATE/EXCLUSIVE the write lock is surely held.
-    state(
-      transaction && settings.transaction !== "deferred"
-        ? WriterState.holding
-        : WriterState.running,
-    );
+    const holdsLock = transaction ? await beginTransaction() : false;
+    if (!holdsLock) state(WriterState.running);
     await ctx.task!({ db: connection, writer: id, seq: op.seq, params });
-    await crashPoint(index, true);
-    if (holdMs > 0) await delay(holdMs);
-    const commitSeq = nextCommit();
-    if (transaction) {
-      state(WriterState.committing);
-      await step(() => commit.run(), true, WriterState.committing);
-    }
+    const commitSeq = await finish(index, true, transaction);
     return { rowids: [], read: null, wrote: null, commitSeq };
   }
 
