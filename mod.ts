@@ -35,3 +35,4 @@ export * from "./lib/report.ts";
 export * from "./lib/assert.ts";
 export * from "./lib/errors.ts";
 export * from "./lib/strategies.ts";
+export * from "./lib/driver.ts";

@@ -60,12 +60,16 @@ export function readNewRows(
   columns: readonly string[],
   maxRowid: number,
 ): NewRow[] {
+  // Integers come back as text, so no driver rounds one above 2^53.
   const select = conn.prepare(
     `SELECT rowid AS __dbhammer_rowid${
-      columns.map((c) => `, ${quoteIdent(c)}`).join("")
+      columns.map((c) =>
+        `, CASE WHEN typeof(${quoteIdent(c)}) = 'integer' THEN CAST(${
+          quoteIdent(c)
+        } AS TEXT) ELSE ${quoteIdent(c)} END AS ${quoteIdent(c)}`
+      ).join("")
     } FROM ${quoteIdent(table)} WHERE rowid > ? ORDER BY rowid`,
   );
-  select.setReadBigInts(true);
   return (select.all(maxRowid) as Record<string, SqlValue>[]).map((row) => ({
     rowid: Number(row.__dbhammer_rowid),
     fingerprint: fingerprint(columns.map((c) => row[c])),

@@ -11,6 +11,8 @@ import {
   sqliteVersion,
 } from "./_sqlite.ts";
 import type { TaskContext } from "./plan.ts";
+import type { Driver } from "./driver.ts";
+import { loadDriver } from "./_driver_load.ts";
 import { runWriter, taskFunction } from "./writer.ts";
 
 /** How a host talks to the orchestrator and shares its integers. */
@@ -31,7 +33,9 @@ export async function runHost(init: HostInit, io: HostIO): Promise<void> {
   const { send, shared } = io;
   const connections: Connection[] = [];
   let task: ((ctx: TaskContext) => unknown) | undefined;
+  let driver: Driver | undefined;
   try {
+    driver = await loadDriver(settings.driver);
     if (settings.task !== null) {
       task = taskFunction(
         await import(settings.task.module),
@@ -46,7 +50,7 @@ export async function runHost(init: HostInit, io: HostIO): Promise<void> {
           : settings.busyTimeoutMs,
         journalMode: settings.journalMode ?? undefined,
         synchronous: settings.synchronous,
-      }));
+      }, driver));
       setProgress(shared, writer.id, WriterState.ready, 0);
     }
   } catch (error) {
@@ -54,7 +58,7 @@ export async function runHost(init: HostInit, io: HostIO): Promise<void> {
     send({
       type: "setup-failed",
       hostId: init.hostId,
-      error: classifyError(error),
+      error: (driver?.classify ?? classifyError)(error),
     });
     return;
   }
@@ -80,6 +84,7 @@ export async function runHost(init: HostInit, io: HostIO): Promise<void> {
         record: (outcome) => send({ type: "outcome", outcome }),
         crash: () => crashPoint(send, writer.id, settings.crash?.how ?? "kill"),
         task,
+        classify: driver.classify,
       })
     ));
   } finally {

@@ -65,10 +65,25 @@ export function spawnWorkerHost(id: number, events: HostEvents): HostHandle {
   return handle;
 }
 
+/**
+ * A host process reads and writes the database; it may also use what this
+ * process was granted among what drivers need (a native add-on wants ffi,
+ * env and sys).
+ */
+function childPermissions(): string[] {
+  const flags = ["--allow-read", "--allow-write"];
+  for (const name of ["ffi", "env", "sys"] as const) {
+    if (Deno.permissions.querySync({ name }).state === "granted") {
+      flags.push(`--allow-${name}`);
+    }
+  }
+  return flags;
+}
+
 /** Starts a host in a subprocess running `host_process.ts`. */
 export function spawnProcessHost(id: number, events: HostEvents): HostHandle {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", "--allow-read", "--allow-write", PROCESS_URL.href],
+    args: ["run", "--quiet", ...childPermissions(), PROCESS_URL.href],
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",

@@ -1,12 +1,10 @@
-// Private: the one place that opens SQLite connections (node:sqlite today; the
-// driver seam will replace this module's internals, not its callers).
-import { DatabaseSync } from "node:sqlite";
+// Private: the one place that opens SQLite connections, through a driver,
+// and applies the per-connection settings.
+import type { Driver, DriverConnection } from "./driver.ts";
+import { defaultDriver } from "./_driver_load.ts";
 
 /** An open SQLite connection. */
-export type Connection = DatabaseSync;
-
-/** The name of the driver that opens connections. */
-export const DRIVER_NAME = "node:sqlite";
+export type Connection = DriverConnection;
 
 /** `PRAGMA synchronous` values in the order of their numbers (0–3). */
 const SYNCHRONOUS_BY_NUMBER = ["off", "normal", "full", "extra"];
@@ -25,8 +23,9 @@ export interface OpenSettings {
 export function openConnection(
   path: string,
   settings: OpenSettings,
+  driver: Driver = defaultDriver,
 ): Connection {
-  const db = new DatabaseSync(path);
+  const db = driver.open(path);
   try {
     db.exec(`PRAGMA busy_timeout = ${Math.trunc(settings.busyTimeoutMs)}`);
     if (settings.journalMode !== undefined) {

@@ -6,7 +6,8 @@
  * @module
  */
 import { join } from "node:path";
-import type { DatabaseSync } from "node:sqlite";
+import type { DriverConnection } from "./driver.ts";
+import { DEFAULT_DRIVER, driverSpecifier, loadDriver } from "./_driver_load.ts";
 import { openConnection } from "./_sqlite.ts";
 import {
   choice,
@@ -93,6 +94,12 @@ export interface FixtureOptions {
    * @default {"fixture.db"}
    */
   name?: string;
+  /**
+   * Driver module of the fixture's own connection (see `Driver`).
+   *
+   * @default {the built-in node:sqlite driver}
+   */
+  driver?: string | URL;
 }
 
 /** The settings a fixture's database was opened with. */
@@ -117,7 +124,7 @@ export class FixtureDb implements AsyncDisposable, Disposable {
   readonly dir: string;
   /** The settings the database was opened with; runs on it default to them. */
   readonly settings: Readonly<FixtureSettings>;
-  #connection: DatabaseSync | null;
+  #connection: DriverConnection | null;
 
   /**
    * Wraps an open connection; use {@linkcode fixtureDb} to create one.
@@ -131,7 +138,7 @@ export class FixtureDb implements AsyncDisposable, Disposable {
     path: string,
     dir: string,
     settings: FixtureSettings,
-    connection: DatabaseSync,
+    connection: DriverConnection,
   ) {
     this.path = path;
     this.dir = dir;
@@ -140,11 +147,11 @@ export class FixtureDb implements AsyncDisposable, Disposable {
   }
 
   /**
-   * The fixture's own `node:sqlite` connection.
+   * The fixture's own connection, opened with its driver.
    *
    * @throws {Error} If the fixture has been disposed.
    */
-  get connection(): DatabaseSync {
+  get connection(): DriverConnection {
     if (this.#connection === null) {
       throw new Error(`Fixture database is closed: ${this.path}`);
     }
@@ -185,6 +192,7 @@ const FIXTURE_OPTION_NAMES = [
   "schemaFile",
   "dir",
   "name",
+  "driver",
 ];
 
 /**
@@ -251,11 +259,14 @@ export async function fixtureDb(
       });
     }
   }
+  const driver = await loadDriver(
+    driverSpecifier(options.driver ?? DEFAULT_DRIVER),
+  );
   const dir = await Deno.makeTempDir({ dir: options.dir, prefix: "dbhammer-" });
   const path = join(dir, name);
-  let connection: DatabaseSync | undefined;
+  let connection: DriverConnection | undefined;
   try {
-    connection = openConnection(path, settings);
+    connection = openConnection(path, settings, driver);
     if (sql !== undefined && sql.trim() !== "") connection.exec(sql);
     return new FixtureDb(path, dir, settings, connection);
   } catch (error) {

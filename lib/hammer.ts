@@ -29,6 +29,7 @@ import {
 } from "./_hosts.ts";
 import { join } from "node:path";
 import { classifyError } from "./_errors.ts";
+import { loadDriver } from "./_driver_load.ts";
 import { fingerprint, readNewRows } from "./_fingerprint.ts";
 import {
   type Connection,
@@ -386,6 +387,9 @@ interface HostState {
  */
 export async function hammer(plan: HammerPlan): Promise<Report> {
   const resolved = resolvePlan(plan);
+  // Load the driver and any task module here first, so a bad one fails
+  // clearly before any writer starts.
+  const driver = await loadDriver(resolved.driver);
   if (resolved.task !== null) await checkTaskModule(resolved.task.module);
   const prepared = withConnection(
     plan.db,
@@ -393,6 +397,7 @@ export async function hammer(plan: HammerPlan): Promise<Report> {
   );
   const settings: RunSettings = {
     ...resolved,
+    driverName: driver.name,
     journalMode: prepared.journalMode,
   };
   const assignments = assign(plan, settings);

@@ -20,6 +20,8 @@ import {
 } from "./_validate.ts";
 import { isAbsolute } from "node:path";
 import { pathToFileURL } from "node:url";
+import type { DriverConnection } from "./driver.ts";
+import { DEFAULT_DRIVER, driverSpecifier } from "./_driver_load.ts";
 import type { Strategy } from "./strategies.ts";
 import type { Row } from "./table.ts";
 
@@ -130,6 +132,14 @@ export interface RunOptions {
    * @default {"worker"}
    */
   mode?: "worker" | "process";
+  /**
+   * The driver module every writer opens its connection with: a URL or
+   * specifier whose default export is a `Driver` (built in:
+   * `drivers/node_sqlite.ts`, `drivers/libsql.ts`).
+   *
+   * @default {the built-in node:sqlite driver}
+   */
+  driver?: string | URL;
 }
 
 /** Insert rows into a table: what `insertRowsInParallel` runs. */
@@ -203,8 +213,8 @@ export interface TaskWorkload {
 
 /** What a task's function receives on every call. */
 export interface TaskContext {
-  /** The writer's own `node:sqlite` connection. */
-  db: import("node:sqlite").DatabaseSync;
+  /** The writer's own connection, opened with the run's driver. */
+  db: DriverConnection;
   /** Writer id (0-based). */
   writer: number;
   /** Index of this operation in the writer's sequence. */
@@ -277,8 +287,10 @@ export interface CounterSettings {
 export interface RunSettings {
   /** Database file. */
   path: string;
-  /** SQLite driver. */
+  /** The driver module (a URL), see `Driver`. */
   driver: string;
+  /** The driver's name, e.g. `node:sqlite`; `null` until the run loads it. */
+  driverName: string | null;
   /** Workload kind. */
   workload: Workload["kind"];
   /** Table written to. */
@@ -349,6 +361,7 @@ export const RUN_OPTION_NAMES: readonly (keyof RunOptions)[] = [
   "crash",
   "strategy",
   "mode",
+  "driver",
 ];
 
 const TRANSACTION_MODES: readonly TransactionMode[] = [
@@ -551,7 +564,8 @@ export function resolvePlan(plan: HammerPlan): RunSettings {
     : checkCrash(plan.crash, writers);
   return {
     path,
-    driver: "node:sqlite",
+    driver: driverSpecifier(plan.driver ?? DEFAULT_DRIVER),
+    driverName: null,
     workload: workload.kind,
     table,
     columns,

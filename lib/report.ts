@@ -433,7 +433,7 @@ export function formatReport(report: Report): string {
         : `${
           s.workload === "insert" ? "insert into" : "counter in"
         } "${s.table}"`
-    } (${s.driver}, SQLite ${report.sqliteVersion})`,
+    } (${s.driverName ?? s.driver}, SQLite ${report.sqliteVersion})`,
   );
   lines.push("settings");
   row("database", s.path);

@@ -210,7 +210,7 @@ export function insertRows(
       }
       conn.prepare("COMMIT").run();
     } catch (error) {
-      if (conn.isTransaction) conn.prepare("ROLLBACK").run();
+      if (conn.inTransaction) conn.prepare("ROLLBACK").run();
       throw error;
     }
     return rowids;

@@ -56,6 +56,8 @@ export interface WriterContext {
   crash?(): Promise<never>;
   /** The task workload's function. */
   task?: (ctx: TaskContext) => unknown;
+  /** The driver's error classification, if it has its own. */
+  classify?: (error: unknown) => ClassifiedError;
 }
 
 /** The function a task module exports, or a clear error naming what is missing. */
@@ -127,6 +129,7 @@ interface TransactionResult {
 export async function runWriter(ctx: WriterContext): Promise<void> {
   const { connection, settings, shared, id } = ctx;
   const { strategy } = settings;
+  const classify = ctx.classify ?? classifyError;
   const begin = connection.prepare(BEGIN[settings.transaction]);
   const commit = connection.prepare("COMMIT");
   const rollback = connection.prepare("ROLLBACK");
@@ -152,7 +155,7 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
       try {
         return call();
       } catch (error) {
-        if (classifyError(error).outcome !== "busy") throw error;
+        if (classify(error).outcome !== "busy") throw error;
         const sleep = busyDelay(count, settings.busyTimeoutMs);
         if (sleep <= 0 || stopped()) throw error;
         const started = now();
@@ -413,9 +416,9 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
       } catch (error) {
         failure = error instanceof StrategyLockError
           ? { outcome: "busy", code: null, message: error.message }
-          : classifyError(error);
+          : classify(error);
         result = null;
-        if (connection.isTransaction) {
+        if (connection.inTransaction) {
           try {
             rollback.run();
           } catch {

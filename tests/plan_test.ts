@@ -14,7 +14,8 @@ Deno.test("resolvePlan() applies every default in one place", () => {
   const s = resolvePlan({ db: "/tmp/x.db", workload });
   assert.deepEqual(s, {
     path: "/tmp/x.db",
-    driver: "node:sqlite",
+    driver: new URL("../lib/drivers/node_sqlite.ts", import.meta.url).href,
+    driverName: null,
     workload: "insert",
     table: "messages",
     columns: ["msg"],
