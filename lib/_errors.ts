@@ -1,17 +1,8 @@
 // Private: turning whatever a SQLite binding threw into plain, classified data.
 
-/** How an operation ended. */
-export type ErrorClass = "busy" | "locked" | "error";
+import type { ClassifiedError, ErrorClass } from "./driver.ts";
 
-/** A classified SQLite error, safe to send with `postMessage`. */
-export interface ClassifiedError {
-  /** `busy` (SQLITE_BUSY family), `locked` (SQLITE_LOCKED family) or `error`. */
-  outcome: ErrorClass;
-  /** SQLite's (extended) result code, or `null` where the binding gave none. */
-  code: number | null;
-  /** The error message. */
-  message: string;
-}
+export type { ClassifiedError, ErrorClass };
 
 const CODE_NAMES: Record<string, number> = {
   SQLITE_BUSY: 5,
@@ -40,6 +31,22 @@ function numberField(error: object, key: string): number | null {
  * Classifies an error thrown by a SQLite binding. Accepts node:sqlite's shape
  * (`errcode`), libsql's (`code: "SQLITE_BUSY"`, `rawCode`) and a plain `Error`
  * whose message is SQLite's text (as `@db/sqlite` throws on statement paths).
+ * It is every driver's default `classify`.
+ *
+ * @example A lock error without a code, classified by its text
+ * ```ts
+ * import { classifyError } from "@dbhammer/dbhammer";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(classifyError(new Error("database is locked")), {
+ *   outcome: "busy",
+ *   code: 5,
+ *   message: "database is locked",
+ * });
+ * ```
+ *
+ * @param error Whatever the binding threw.
+ * @returns The outcome class, SQLite's code (or `null`) and the message.
  */
 export function classifyError(error: unknown): ClassifiedError {
   const message = error instanceof Error

@@ -31,8 +31,20 @@
  *
  * @module
  */
-import type { ClassifiedError } from "./_errors.ts";
 import type { SqlValue } from "./table.ts";
+
+/** How a failed statement is classified. */
+export type ErrorClass = "busy" | "locked" | "error";
+
+/** A classified SQLite error, safe to send with `postMessage`. */
+export interface ClassifiedError {
+  /** `busy` (SQLITE_BUSY family), `locked` (SQLITE_LOCKED family) or `error`. */
+  outcome: ErrorClass;
+  /** SQLite's (extended) result code, or `null` where the binding gave none. */
+  code: number | null;
+  /** The error message. */
+  message: string;
+}
 
 /** What `run()` of a write statement returns. */
 export interface RunResult {
@@ -77,3 +89,5 @@ export interface Driver {
    */
   classify?(error: unknown): ClassifiedError;
 }
+
+export { classifyError } from "./_errors.ts";
