@@ -13,9 +13,12 @@ function mix(h1: number, h2: number, code: number): [number, number] {
 
 /**
  * Fingerprints values in column order. Numbers, bigints and text hash alike by
- * their text (SQLite's affinity may turn one into the other); blobs by bytes.
+ * their text (SQLite's affinity may turn one into the other); blobs by bytes
+ * (a driver may return them as `ArrayBuffer`).
  */
-export function fingerprint(values: readonly (SqlValue | boolean)[]): string {
+export function fingerprint(
+  values: readonly (SqlValue | boolean | ArrayBuffer)[],
+): string {
   let h1 = 0x811c9dc5;
   let h2 = 0x9747b28c;
   let length = 0;
@@ -24,10 +27,11 @@ export function fingerprint(values: readonly (SqlValue | boolean)[]): string {
       [h1, h2] = mix(h1, h2, 0x10000);
       continue;
     }
-    if (value instanceof Uint8Array) {
+    if (value instanceof Uint8Array || value instanceof ArrayBuffer) {
+      const bytes = new Uint8Array(value);
       [h1, h2] = mix(h1, h2, 0x10001);
-      for (let i = 0; i < value.length; i++) [h1, h2] = mix(h1, h2, value[i]);
-      length += value.length;
+      for (let i = 0; i < bytes.length; i++) [h1, h2] = mix(h1, h2, bytes[i]);
+      length += bytes.length;
       continue;
     }
     const text = typeof value === "boolean"
@@ -70,8 +74,10 @@ export function readNewRows(
       ).join("")
     } FROM ${quoteIdent(table)} WHERE rowid > ? ORDER BY rowid`,
   );
-  return (select.all(maxRowid) as Record<string, SqlValue>[]).map((row) => ({
-    rowid: Number(row.__dbhammer_rowid),
-    fingerprint: fingerprint(columns.map((c) => row[c])),
-  }));
+  return (select.all(maxRowid) as Record<string, SqlValue | ArrayBuffer>[]).map(
+    (row) => ({
+      rowid: Number(row.__dbhammer_rowid),
+      fingerprint: fingerprint(columns.map((c) => row[c])),
+    }),
+  );
 }

@@ -58,7 +58,10 @@ export interface RunResult {
 export interface DriverStatement {
   /** Runs a statement that returns no rows. */
   run(...params: SqlValue[]): RunResult;
-  /** The first row, as an object keyed by column name, or `undefined`. */
+  /**
+   * The first row, as an object keyed by column name, or `undefined`. Values
+   * are `null`, numbers (or bigints), strings and blobs as `Uint8Array`.
+   */
   get(...params: SqlValue[]): Record<string, unknown> | undefined;
   /** Every row, as objects keyed by column name. */
   all(...params: SqlValue[]): Record<string, unknown>[];

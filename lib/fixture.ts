@@ -95,7 +95,8 @@ export interface FixtureOptions {
    */
   name?: string;
   /**
-   * Driver module of the fixture's own connection (see `Driver`).
+   * Driver module of the fixture's own connection (see `Driver`); runs on
+   * the fixture use it too unless their plan names another.
    *
    * @default {the built-in node:sqlite driver}
    */
@@ -110,6 +111,8 @@ export interface FixtureSettings {
   synchronous: Synchronous;
   /** Busy timeout in milliseconds. */
   busyTimeoutMs: number;
+  /** Driver module (a URL or specifier); runs on this fixture use it too. */
+  driver: string;
 }
 
 /**
@@ -237,6 +240,7 @@ export async function fixtureDb(
       0,
       MAX_TIMEOUT_MS,
     ),
+    driver: driverSpecifier(options.driver ?? DEFAULT_DRIVER),
   };
   if (options.sql !== undefined && options.schemaFile !== undefined) {
     throw new TypeError(
@@ -259,9 +263,7 @@ export async function fixtureDb(
       });
     }
   }
-  const driver = await loadDriver(
-    driverSpecifier(options.driver ?? DEFAULT_DRIVER),
-  );
+  const driver = await loadDriver(settings.driver);
   const dir = await Deno.makeTempDir({ dir: options.dir, prefix: "dbhammer-" });
   const path = join(dir, name);
   let connection: DriverConnection | undefined;

@@ -137,7 +137,7 @@ export interface RunOptions {
    * specifier whose default export is a `Driver` (built in:
    * `drivers/node_sqlite.ts`, `drivers/libsql.ts`).
    *
-   * @default {the built-in node:sqlite driver}
+   * @default {the fixture's driver; for a path, the built-in node:sqlite driver}
    */
   driver?: string | URL;
 }
@@ -564,7 +564,9 @@ export function resolvePlan(plan: HammerPlan): RunSettings {
     : checkCrash(plan.crash, writers);
   return {
     path,
-    driver: driverSpecifier(plan.driver ?? DEFAULT_DRIVER),
+    driver: driverSpecifier(
+      plan.driver ?? fixture?.settings.driver ?? DEFAULT_DRIVER,
+    ),
     driverName: null,
     workload: workload.kind,
     table,

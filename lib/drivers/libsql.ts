@@ -18,16 +18,31 @@
  *
  * @module
  */
-import { Buffer } from "node:buffer";
 import Database from "libsql";
 import type { Driver, DriverConnection } from "../driver.ts";
 
 interface LibsqlStatement {
-  run(
-    ...params: unknown[]
-  ): { changes: number; lastInsertRowid: number | bigint };
-  get(...params: unknown[]): Record<string, unknown> | undefined;
-  all(...params: unknown[]): Record<string, unknown>[];
+  run(params: unknown[]): { changes: number; lastInsertRowid: number | bigint };
+  get(params: unknown[]): Record<string, unknown> | undefined;
+  all(params: unknown[]): Record<string, unknown>[];
+}
+
+/**
+ * A row as the seam promises it: without the `_metadata` key libsql adds to
+ * every row object, and blobs as `Uint8Array` (`all()` returns them as
+ * `ArrayBuffer`s, `get()` as `Buffer`s).
+ */
+function plain(
+  row: Record<string, unknown> | undefined,
+): Record<string, unknown> | undefined {
+  if (row === undefined) return row;
+  delete row._metadata;
+  for (const key in row) {
+    if (row[key] instanceof ArrayBuffer) {
+      row[key] = new Uint8Array(row[key] as ArrayBuffer);
+    }
+  }
+  return row;
 }
 
 /** The `npm:libsql` driver. */
@@ -42,17 +57,18 @@ const driver: Driver = {
       },
       prepare: (sql) => {
         const statement = db.prepare(sql) as unknown as LibsqlStatement;
-        // libsql takes blobs as Buffers only (a Uint8Array makes it panic).
-        const bind = (params: unknown[]): unknown[] =>
-          params.map((p) =>
-            p instanceof Uint8Array && !Buffer.isBuffer(p)
-              ? Buffer.from(p.buffer, p.byteOffset, p.byteLength)
-              : p
-          );
+        // Parameters go as one array: spread, a lone `null` fails ("failed to
+        // downcast any to object") and a blob makes the add-on panic and
+        // abort the process (libsql 0.5.29 under Deno); in an array both
+        // bind correctly, Uint8Array and Buffer alike.
         return {
-          run: (...params) => statement.run(...bind(params)),
-          get: (...params) => statement.get(...bind(params)),
-          all: (...params) => statement.all(...bind(params)),
+          run: (...params) => {
+            const { changes, lastInsertRowid } = statement.run(params);
+            return { changes, lastInsertRowid };
+          },
+          get: (...params) => plain(statement.get(params)),
+          all: (...params) =>
+            statement.all(params).map((row) => plain(row) ?? row),
         };
       },
       get inTransaction(): boolean {
