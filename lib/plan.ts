@@ -59,10 +59,14 @@ export interface RunOptions {
    */
   writers?: number;
   /**
-   * Number of Workers hosting the writers. With fewer threads than writers a
-   * Worker hosts several writers and waits for locks asynchronously.
+   * Number of Workers (or processes) hosting the writers, like pgbench's
+   * `-j` threads for its `-c` clients. With fewer threads than writers a host
+   * runs several writers, their connections' busy timeout is 0 and they wait
+   * for locks asynchronously on SQLite's own busy schedule, so no writer
+   * blocks its thread. `threads: writers` gives every writer its own host,
+   * waiting inside SQLite.
    *
-   * @default {writers (one Worker per writer)}
+   * @default {min(writers, DEFAULT_MAX_THREADS)}
    */
   threads?: number;
   /**
@@ -342,6 +346,15 @@ export const DEFAULT_COUNTER_WRITERS = 4;
 export const DEFAULT_MAX_WRITERS = 100;
 /** Most writers a run may have. */
 export const MAX_WRITERS = 4096;
+/**
+ * Default cap on the hosts of a run: twice the CPU cores, at least 4. A Worker
+ * costs tens of milliseconds and megabytes to start; more threads than this
+ * add contention nobody asked for, not parallelism.
+ */
+export const DEFAULT_MAX_THREADS: number = Math.max(
+  4,
+  2 * (navigator.hardwareConcurrency || 1),
+);
 /** Most Workers a run may start. */
 export const MAX_THREADS = 1024;
 /** Default deadline of a run, in milliseconds. */
@@ -539,7 +552,7 @@ export function resolvePlan(plan: HammerPlan): RunSettings {
     );
   }
   const threads = plan.threads === undefined
-    ? writers
+    ? Math.min(writers, DEFAULT_MAX_THREADS)
     : integer("threads", plan.threads, 1, Math.min(writers, MAX_THREADS));
   if (threads > MAX_THREADS) {
     throw new RangeError(

@@ -187,7 +187,7 @@ Deno.test({
   name:
     "@db/sqlite (only where jsr:@db/sqlite resolves): inserts and lock errors",
   ignore: !dbSqliteLoads,
-  async fn() {
+  async fn(): Promise<void> {
     await using db = await messagesDb({ driver: DB_SQLITE });
     const ok = await insertRowsInParallel(db, generateRows(6), {
       table: "messages",

@@ -3,6 +3,8 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { createTable, fixtureDb, rowCount } from "../mod.ts";
 
+const DEFAULT_DRIVER_URL = import.meta.resolve("../lib/drivers/node_sqlite.ts");
+
 Deno.test("fixtureDb() creates a database in its own temp dir and removes it on dispose", async () => {
   let dir: string;
   {
@@ -22,6 +24,7 @@ Deno.test("fixtureDb() applies journal mode, synchronous and busy timeout to its
     journalMode: "wal",
     synchronous: "normal",
     busyTimeoutMs: 1234,
+    driver: DEFAULT_DRIVER_URL,
   });
   const c = db.connection;
   assert.equal(
@@ -42,6 +45,7 @@ Deno.test("fixtureDb() applies journal mode, synchronous and busy timeout to its
     journalMode: "wal",
     synchronous: "normal",
     busyTimeoutMs: 1234,
+    driver: DEFAULT_DRIVER_URL,
   });
   c.exec("CREATE TABLE t(x); INSERT INTO t VALUES (1)");
   assert.ok(existsSync(`${db.path}-wal`));
@@ -53,6 +57,7 @@ Deno.test("fixtureDb() defaults to the DELETE journal, synchronous FULL and no b
     journalMode: "delete",
     synchronous: "full",
     busyTimeoutMs: 0,
+    driver: DEFAULT_DRIVER_URL,
   });
 });
 

@@ -7,6 +7,7 @@ import {
   assertRowCount,
   assertRowOrder,
   DeadlineError,
+  DEFAULT_MAX_THREADS,
   type FixtureDb,
   formatReport,
   generateRows,
@@ -31,7 +32,8 @@ Deno.test("hammer() deals rows beyond the default writer cap out to 100 writers"
     busyTimeoutMs: 30_000,
   });
   assert.equal(report.settings.writers, 100);
-  assert.equal(report.settings.threads, 100);
+  assert.equal(report.settings.threads, DEFAULT_MAX_THREADS);
+  assert.equal(report.settings.busyWait, "async");
   assert.equal(report.intended, 250);
   assert.deepEqual(
     report.outcomes.filter((o) => o.writer === 0).map((o) => o.keys),

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   DEFAULT_DEADLINE_MS,
+  DEFAULT_MAX_THREADS,
   DEFAULT_MAX_WRITERS,
   fixtureDb,
   generateRows,
@@ -46,6 +47,22 @@ Deno.test("resolvePlan() caps the default writers and shares threads on request"
     workload: { ...workload, rows: many },
   });
   assert.equal(s.writers, DEFAULT_MAX_WRITERS);
+  assert.equal(s.threads, DEFAULT_MAX_THREADS);
+  assert.equal(s.busyWait, "async");
+  const few = resolvePlan({
+    db: "/tmp/x.db",
+    workload: { ...workload, rows: generateRows(3) },
+  });
+  assert.deepEqual([few.writers, few.threads, few.busyWait], [3, 3, "sqlite"]);
+  const own = resolvePlan({
+    db: "/tmp/x.db",
+    workload: { ...workload, rows: many },
+    threads: DEFAULT_MAX_WRITERS,
+  });
+  assert.deepEqual([own.threads, own.busyWait], [
+    DEFAULT_MAX_WRITERS,
+    "sqlite",
+  ]);
   const shared = resolvePlan({ db: "/tmp/x.db", workload, threads: 1 });
   assert.equal(shared.busyWait, "async");
 });
