@@ -396,11 +396,13 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
       attempts++;
       failure = null;
       try {
-        const waitStart = now();
-        state(WriterState.queued);
-        if (strategy.queue) await acquireQueue();
-        if (strategy.fileLock) await acquireFileLock();
-        lockWaitMs += now() - waitStart;
+        if (strategy.queue || strategy.fileLock) {
+          const waitStart = now();
+          state(WriterState.queued);
+          if (strategy.queue) await acquireQueue();
+          if (strategy.fileLock) await acquireFileLock();
+          lockWaitMs += now() - waitStart;
+        }
         const txStart = now();
         try {
           result = settings.workload === "insert"
