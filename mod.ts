@@ -29,6 +29,7 @@ export * from "./lib/fixture.ts";
 export * from "./lib/table.ts";
 export * from "./lib/generate_rows.ts";
 export * from "./lib/plan.ts";
+export * from "./lib/probe.ts";
 export * from "./lib/hammer.ts";
 export * from "./lib/insert_rows_in_parallel.ts";
 export * from "./lib/report.ts";

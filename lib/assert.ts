@@ -8,7 +8,7 @@
 import { AssertionError } from "node:assert";
 import { pathOf, requireTable, withConnection } from "./_db.ts";
 import type { DbLike } from "./fixture.ts";
-import { readNewRows } from "./_fingerprint.ts";
+import { acknowledgement } from "./_acknowledged.ts";
 import { quoteIdent } from "./_sqlite.ts";
 import type { Outcome, Report } from "./report.ts";
 import { rowCount, type SqlValue } from "./table.ts";
@@ -404,12 +404,6 @@ export function assertRowOrder(
   }
 }
 
-interface Written {
-  outcome: Outcome;
-  key: number;
-  fingerprint: string;
-}
-
 /**
  * Asserts that every write a run acknowledged (reported `ok`) is in the table
  * exactly once, with its values, and that no write reported failed is there.
@@ -433,81 +427,12 @@ interface Written {
  * @throws {AssertionError} Listing lost, duplicated and phantom rows by key and rowid.
  */
 export function assertAcknowledged(db: DbLike, report: Report): void {
-  const { table, columns } = report.settings;
+  const { table } = report.settings;
   const { baseline } = report;
-  const found = withConnection(db, (conn) => {
-    requireTable(conn, table, pathOf(db));
-    const before = conn.prepare(
-      `SELECT count(*) AS n FROM ${quoteIdent(table)} WHERE rowid <= ?`,
-    ).get(baseline.maxRowid) as { n: number };
-    const rows = readNewRows(conn, table, columns, baseline.maxRowid);
-    return { before: Number(before.n), rows };
-  });
-
-  const present = new Map(found.rows.map((r) => [r.rowid, r.fingerprint]));
-  const claimed = new Set<number>();
-  const lost: { written: Written; rowid: number; why: string }[] = [];
-  const byPrint = (kinds: (o: Outcome) => boolean): Map<string, Written[]> => {
-    const map = new Map<string, Written[]>();
-    for (const o of report.outcomes) {
-      if (!kinds(o)) continue;
-      o.fingerprints.forEach((fp, i) => {
-        const list = map.get(fp) ?? [];
-        list.push({ outcome: o, key: o.keys[i], fingerprint: fp });
-        map.set(fp, list);
-      });
-    }
-    return map;
-  };
-  let acknowledged = 0;
-  for (const o of report.outcomes) {
-    if (o.outcome !== "ok") continue;
-    o.rowids.forEach((rowid, i) => {
-      acknowledged++;
-      const written = {
-        outcome: o,
-        key: o.keys[i],
-        fingerprint: o.fingerprints[i],
-      };
-      const fp = present.get(rowid);
-      if (fp === undefined) lost.push({ written, rowid, why: "absent" });
-      else if (fp !== written.fingerprint) {
-        lost.push({ written, rowid, why: "other values" });
-      } else if (claimed.has(rowid)) {
-        lost.push({ written, rowid, why: "rowid reported twice" });
-      } else claimed.add(rowid);
-    });
-  }
-  lost.sort((a, b) => a.written.key - b.written.key);
-  const unresolved = byPrint((o) => o.outcome === "unknown");
-  const inFlight = byPrint((o) => o.outcome === "unknown");
-  const failed = byPrint((o) =>
-    o.outcome === "busy" || o.outcome === "locked" || o.outcome === "error"
+  const { found, lost, duplicated, phantom, acknowledged } = acknowledgement(
+    db,
+    report,
   );
-  const acked = byPrint((o) => o.outcome === "ok");
-  const duplicated: { rowid: number; of: Written }[] = [];
-  const phantom: { rowid: number; from: Written | null }[] = [];
-  for (const row of found.rows) {
-    if (claimed.has(row.rowid)) continue;
-    const resolved = unresolved.get(row.fingerprint);
-    if (resolved !== undefined && resolved.length > 0) {
-      resolved.shift();
-      continue;
-    }
-    const failedWrite = failed.get(row.fingerprint)?.[0];
-    if (failedWrite !== undefined) {
-      failed.get(row.fingerprint)?.shift();
-      phantom.push({ rowid: row.rowid, from: failedWrite });
-      continue;
-    }
-    // Another copy of a write this run made (acknowledged, or in flight and
-    // already found once).
-    const original = acked.get(row.fingerprint)?.[0] ??
-      inFlight.get(row.fingerprint)?.[0];
-    if (original !== undefined) {
-      duplicated.push({ rowid: row.rowid, of: original });
-    } else phantom.push({ rowid: row.rowid, from: null });
-  }
   const problems: string[] = [];
   if (found.before !== baseline.rows) {
     problems.push(
