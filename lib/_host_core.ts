@@ -2,6 +2,7 @@
 // connection per writer with the run's settings, report ready, wait for the
 // start, run the writers, send every outcome, close the connections.
 import { classifyError } from "./_errors.ts";
+import { packOutcomes } from "./_outcome_codec.ts";
 import type { HostInit, HostMessage } from "./_protocol.ts";
 import { setProgress, type SharedInts, WriterState } from "./_shared.ts";
 import {
@@ -11,9 +12,15 @@ import {
   sqliteVersion,
 } from "./_sqlite.ts";
 import type { TaskContext } from "./plan.ts";
+import type { Outcome } from "./report.ts";
 import type { Driver } from "./driver.ts";
 import { loadDriver } from "./_driver_load.ts";
 import { runWriter, taskFunction } from "./writer.ts";
+
+/** Most outcomes in one message. */
+const BATCH_SIZE = 256;
+/** Longest an outcome waits in a batch, in milliseconds. */
+const FLUSH_MS = 20;
 
 /** How a host talks to the orchestrator and shares its integers. */
 export interface HostIO {
@@ -72,6 +79,24 @@ export async function runHost(init: HostInit, io: HostIO): Promise<void> {
     for (const connection of connections) connection.close();
     return;
   }
+  // Outcomes go in batches: one message per operation would cost more than
+  // a fast commit. A batch leaves within FLUSH_MS, at BATCH_SIZE, before a
+  // crash point and at the end; an operation whose outcome never arrives is
+  // settled against the database as unknown.
+  let batch: Outcome[] = [];
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const flush = (): void => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    if (batch.length === 0) return;
+    send({ type: "outcomes", outcomes: packOutcomes(batch) });
+    batch = [];
+  };
+  const record = (outcome: Outcome): void => {
+    batch.push(outcome);
+    if (batch.length >= BATCH_SIZE) flush();
+    else timer ??= setTimeout(flush, FLUSH_MS);
+  };
   try {
     await Promise.all(init.writers.map((writer, i) =>
       runWriter({
@@ -81,13 +106,17 @@ export async function runHost(init: HostInit, io: HostIO): Promise<void> {
         operations: writer.operations,
         shared,
         atomics: io.atomics,
-        record: (outcome) => send({ type: "outcome", outcome }),
-        crash: () => crashPoint(send, writer.id, settings.crash?.how ?? "kill"),
+        record,
+        crash: () => {
+          flush();
+          return crashPoint(send, writer.id, settings.crash?.how ?? "kill");
+        },
         task,
         classify: driver.classify,
       })
     ));
   } finally {
+    flush();
     for (const connection of connections) connection.close();
   }
   send({ type: "done", hostId: init.hostId });

@@ -2,7 +2,7 @@
 // data only: errors are copied into ClassifiedError objects before sending.
 import type { ClassifiedError } from "./_errors.ts";
 import type { RunSettings } from "./plan.ts";
-import type { Outcome } from "./report.ts";
+import type { PackedOutcomes } from "./_outcome_codec.ts";
 import type { Operation } from "./writer.ts";
 
 /** The writers one host runs. */
@@ -65,6 +65,6 @@ export type HostMessage =
     journalMode: string;
   }
   | { type: "setup-failed"; hostId: number; error: ClassifiedError }
-  | { type: "outcome"; outcome: Outcome }
+  | { type: "outcomes"; outcomes: PackedOutcomes }
   | { type: "crash-point"; writer: number }
   | { type: "done"; hostId: number };

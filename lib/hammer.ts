@@ -30,6 +30,7 @@ import {
 import { join } from "node:path";
 import { classifyError } from "./_errors.ts";
 import { loadDriver } from "./_driver_load.ts";
+import { type OperationOf, unpackOutcomes } from "./_outcome_codec.ts";
 import { fingerprint, readNewRows } from "./_fingerprint.ts";
 import {
   type Connection,
@@ -484,6 +485,8 @@ function orchestrate(
 ): Promise<Report> {
   const { shared } = coordination;
   const outcomes: Outcome[] = [];
+  const operationOf: OperationOf = (writer, seq) =>
+    assignments[writer].operations[seq];
   const hosts: HostState[] = [];
   let startedAt = 0;
   let ready = 0;
@@ -657,13 +660,13 @@ function orchestrate(
             ),
           );
           break;
-        case "outcome": {
-          const o = message.outcome;
-          o.startMs = o.startMs === null ? null : o.startMs - startedAt;
-          o.endMs = o.endMs === null ? null : o.endMs - startedAt;
-          outcomes.push(o);
+        case "outcomes":
+          for (const o of unpackOutcomes(message.outcomes, operationOf)) {
+            o.startMs = o.startMs === null ? null : o.startMs - startedAt;
+            o.endMs = o.endMs === null ? null : o.endMs - startedAt;
+            outcomes.push(o);
+          }
           break;
-        }
         case "crash-point":
           if (settings.crash?.how === "kill") {
             stopHost(

@@ -145,12 +145,20 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
   // One SQLite call. Where SQLite's busy handler would wait (no read
   // transaction held yet, or a commit), a writer sharing its thread waits
   // here without blocking the thread, on SQLite's schedule and timeout.
-  async function step<T>(
+  function step<T>(
     call: () => T,
     canWait: boolean,
     during: WriterStateValue,
-  ): Promise<T> {
+  ): T | Promise<T> {
+    // The common case stays synchronous: no promise per SQLite call.
     if (!asyncWait || !canWait) return call();
+    return waitingStep(call, during);
+  }
+
+  async function waitingStep<T>(
+    call: () => T,
+    during: WriterStateValue,
+  ): Promise<T> {
     for (let count = 0;; count++) {
       try {
         return call();
@@ -216,7 +224,7 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
     hold: boolean,
     commitNow: boolean,
   ): Promise<number> {
-    await crashPoint(index, true);
+    if (crash !== null) await crashPoint(index, true);
     if (hold && holdMs > 0) await delay(holdMs);
     const commitSeq = nextCommit();
     if (commitNow) {
@@ -385,7 +393,7 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
     if (stopped()) break;
     const op = ctx.operations[index];
     setProgress(shared, id, WriterState.between, index);
-    await crashPoint(index, false);
+    if (crash !== null) await crashPoint(index, false);
     const startMs = now();
     lockWaitMs = 0;
     let txMs = 0;
