@@ -33,6 +33,7 @@ export * from "./lib/probe.ts";
 export * from "./lib/hammer.ts";
 export * from "./lib/insert_rows_in_parallel.ts";
 export * from "./lib/report.ts";
+export * from "./lib/html_report.ts";
 export * from "./lib/assert.ts";
 export * from "./lib/errors.ts";
 export * from "./lib/strategies.ts";

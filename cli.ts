@@ -1,0 +1,771 @@
+/**
+ * The `dbhammer` command: scaffold concurrency tests into a project, hammer a
+ * database from the terminal, probe for the writer count where failures
+ * start.
+ *
+ * ```sh
+ * deno run -A jsr:@dbhammer/dbhammer/cli run --writers 50 --busy-timeout 5000
+ * deno run -A jsr:@dbhammer/dbhammer/cli probe --to 512
+ * deno run -A jsr:@dbhammer/dbhammer/cli init
+ * ```
+ *
+ * Exit codes: 0 every threshold met; 1 a threshold breached (or the run
+ * passed its deadline); 2 bad usage or bad input; 3 the harness itself
+ * failed.
+ *
+ * @example Run the command from code
+ * ```ts
+ * import { main } from "@dbhammer/dbhammer/cli";
+ *
+ * const code = await main(["--version"]);
+ * console.log(code); // 0
+ * ```
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { acknowledgement } from "./lib/_acknowledged.ts";
+import { schemaTemplate, testTemplate } from "./lib/_scaffold.ts";
+import { DeadlineError } from "./lib/errors.ts";
+import { type FixtureDb, fixtureDb } from "./lib/fixture.ts";
+import { generateRows } from "./lib/generate_rows.ts";
+import { htmlReport } from "./lib/html_report.ts";
+import { insertRowsInParallel } from "./lib/insert_rows_in_parallel.ts";
+import type { RunOptions } from "./lib/plan.ts";
+import { probe, type ProbeLevel } from "./lib/probe.ts";
+import { formatReport, type Report } from "./lib/report.ts";
+import {
+  busyTimeout,
+  compose,
+  fileLock,
+  none,
+  queue,
+  retry,
+  type Strategy,
+} from "./lib/strategies.ts";
+import { createTable, type Row, rowCount } from "./lib/table.ts";
+import denoJson from "./deno.json" with { type: "json" };
+
+/** Bad usage or bad input: exit code 2. */
+class UsageError extends Error {}
+
+/** A flag: its name, value type, default shown in help, and meaning. */
+interface Flag {
+  name: string;
+  type: "string" | "boolean";
+  value?: string;
+  default?: string;
+  help: string;
+}
+
+const PLAN_FLAGS: Flag[] = [
+  {
+    name: "db",
+    type: "string",
+    value: "FILE",
+    default: "a temp database",
+    help: "an existing database file to hammer",
+  },
+  {
+    name: "schema",
+    type: "string",
+    value: "FILE",
+    default: "messages(msg TEXT)",
+    help: "SQL run on a fresh temp database first",
+  },
+  {
+    name: "table",
+    type: "string",
+    value: "NAME",
+    default: "messages",
+    help: "table the rows go into",
+  },
+  {
+    name: "column",
+    type: "string",
+    value: "NAME",
+    default: "msg",
+    help: "column that gets each row's unique value",
+  },
+  {
+    name: "threads",
+    type: "string",
+    value: "N",
+    default: "min(writers, 2 × cores, at least 4)",
+    help: "Workers (or processes) hosting the writers",
+  },
+  {
+    name: "journal",
+    type: "string",
+    value: "MODE",
+    default: "delete (a temp database), else the file's",
+    help: "delete | truncate | persist | memory | wal | off",
+  },
+  {
+    name: "synchronous",
+    type: "string",
+    value: "MODE",
+    default: "full",
+    help: "off | normal | full | extra",
+  },
+  {
+    name: "busy-timeout",
+    type: "string",
+    value: "MS",
+    default: "0 (5000 with --strategy busy-timeout)",
+    help: "PRAGMA busy_timeout of every writer",
+  },
+  {
+    name: "strategy",
+    type: "string",
+    value: "S",
+    default: "busy-timeout if --busy-timeout > 0, else none",
+    help:
+      "none | busy-timeout | retry | file-lock | queue, or several joined by +",
+  },
+  {
+    name: "transaction",
+    type: "string",
+    value: "MODE",
+    default: "deferred",
+    help: "deferred | immediate | exclusive",
+  },
+  {
+    name: "hold",
+    type: "string",
+    value: "MS",
+    default: "0",
+    help: "time each transaction holds the lock before COMMIT",
+  },
+  {
+    name: "payload",
+    type: "string",
+    value: "BYTES",
+    default: "0",
+    help: "size of each row's value (0: a UUID)",
+  },
+  {
+    name: "rows-per-tx",
+    type: "string",
+    value: "N",
+    default: "1",
+    help: "rows per transaction",
+  },
+  {
+    name: "mode",
+    type: "string",
+    value: "MODE",
+    default: "worker",
+    help: "worker | process",
+  },
+  {
+    name: "driver",
+    type: "string",
+    value: "SPEC",
+    default: "node:sqlite",
+    help: "driver module (URL or specifier)",
+  },
+  {
+    name: "deadline",
+    type: "string",
+    value: "MS",
+    default: "180000",
+    help: "end a stuck run after this long",
+  },
+  {
+    name: "json",
+    type: "boolean",
+    help: "print the result as JSON instead of text",
+  },
+];
+
+const RUN_FLAGS: Flag[] = [
+  {
+    name: "rows",
+    type: "string",
+    value: "N",
+    default: "100",
+    help: "rows to insert",
+  },
+  {
+    name: "writers",
+    type: "string",
+    value: "N",
+    default: "one per row, at most 100",
+    help: "contending connections",
+  },
+  ...PLAN_FLAGS,
+  {
+    name: "html",
+    type: "string",
+    value: "FILE",
+    help: "also write the HTML report (timeline, latency, failures)",
+  },
+  {
+    name: "max-lock-errors",
+    type: "string",
+    value: "N",
+    help: "exit 1 if more lock errors than N",
+  },
+  {
+    name: "max-lost",
+    type: "string",
+    value: "N",
+    help: "exit 1 if more than N acknowledged rows are missing",
+  },
+  {
+    name: "min-commits-per-sec",
+    type: "string",
+    value: "N",
+    help: "exit 1 if fewer commits per second",
+  },
+];
+
+const PROBE_FLAGS: Flag[] = [
+  {
+    name: "from",
+    type: "string",
+    value: "N",
+    default: "1",
+    help: "writers of the first level (levels double)",
+  },
+  {
+    name: "to",
+    type: "string",
+    value: "N",
+    default: "512",
+    help: "writers of the last level",
+  },
+  {
+    name: "levels",
+    type: "string",
+    value: "LIST",
+    help: "explicit writer counts, e.g. 1,10,100",
+  },
+  {
+    name: "stop",
+    type: "boolean",
+    help: "stop at the first level with lock errors or lost writes",
+  },
+  ...PLAN_FLAGS,
+];
+
+const INIT_FLAGS: Flag[] = [
+  {
+    name: "name",
+    type: "string",
+    value: "NAME",
+    default: "messages",
+    help: "fixtures/NAME.sql and tests/NAME_concurrency_test.ts",
+  },
+  {
+    name: "force",
+    type: "boolean",
+    help: "overwrite files that exist",
+  },
+  {
+    name: "import",
+    type: "string",
+    value: "SPEC",
+    default: `jsr:@dbhammer/dbhammer@^${denoJson.version}`,
+    help: "where the scaffolded test imports dbhammer from",
+  },
+];
+
+const COMMANDS: Record<string, { summary: string; flags: Flag[] }> = {
+  run: {
+    summary: "hammer a database with parallel one-row writers",
+    flags: RUN_FLAGS,
+  },
+  probe: {
+    summary: "ramp writers and find where lock errors or lost writes start",
+    flags: PROBE_FLAGS,
+  },
+  init: {
+    summary: "scaffold a fixture and a concurrency test into [dir]",
+    flags: INIT_FLAGS,
+  },
+};
+
+function help(command?: string): string {
+  const lines = [
+    `dbhammer ${denoJson.version}: what happens when several writers hit your SQLite database at once`,
+    "",
+    "Usage:",
+    "  dbhammer run [flags]     " + COMMANDS.run.summary,
+    "  dbhammer probe [flags]   " + COMMANDS.probe.summary,
+    "  dbhammer init [dir]      " + COMMANDS.init.summary,
+    "  dbhammer --help | --version",
+  ];
+  const names = command === undefined ? Object.keys(COMMANDS) : [command];
+  for (const name of names) {
+    lines.push("", `Flags of ${name}:`);
+    for (const flag of COMMANDS[name].flags) {
+      const left = `  --${flag.name}${flag.value ? ` ${flag.value}` : ""}`;
+      lines.push(
+        `${left.padEnd(28)} ${flag.help}${
+          flag.default === undefined ? "" : ` (default: ${flag.default})`
+        }`,
+      );
+    }
+  }
+  lines.push(
+    "",
+    "Exit codes: 0 thresholds met; 1 a threshold breached or the run passed its deadline; 2 bad usage or input; 3 the harness failed.",
+  );
+  return lines.join("\n");
+}
+
+function parse(
+  command: string,
+  args: string[],
+): {
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+} {
+  const options: Record<string, { type: "string" | "boolean" }> = {
+    help: { type: "boolean" },
+  };
+  for (const flag of COMMANDS[command].flags) {
+    options[flag.name] = { type: flag.type };
+  }
+  try {
+    const { values, positionals } = parseArgs({
+      args,
+      options,
+      strict: true,
+      allowPositionals: command === "init",
+    });
+    return {
+      values: values as Record<string, string | boolean | undefined>,
+      positionals,
+    };
+  } catch (error) {
+    throw new UsageError(
+      `${
+        (error as Error).message.replace(/\. To specify.*$/s, "")
+      } (see dbhammer ${command} --help)`,
+    );
+  }
+}
+
+function int(
+  values: Record<string, unknown>,
+  name: string,
+  min = 0,
+): number | undefined {
+  const raw = values[name];
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!/^\d+$/.test(String(raw)) || !Number.isSafeInteger(n) || n < min) {
+    throw new UsageError(
+      `Invalid --${name}: ${
+        JSON.stringify(raw)
+      } (expected an integer ≥ ${min})`,
+    );
+  }
+  return n;
+}
+
+function num(
+  values: Record<string, unknown>,
+  name: string,
+): number | undefined {
+  const raw = values[name];
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (String(raw).trim() === "" || !Number.isFinite(n) || n < 0) {
+    throw new UsageError(
+      `Invalid --${name}: ${JSON.stringify(raw)} (expected a number ≥ 0)`,
+    );
+  }
+  return n;
+}
+
+function strategyOf(
+  values: Record<string, unknown>,
+): { strategy?: Strategy; busyTimeoutMs?: number } {
+  const given = int(values, "busy-timeout");
+  const raw = values.strategy as string | undefined;
+  if (raw === undefined) return { busyTimeoutMs: given };
+  const parts: Strategy[] = [];
+  let busyTimeoutMs = given;
+  for (const part of raw.split("+")) {
+    switch (part) {
+      case "none":
+        parts.push(none());
+        break;
+      case "busy-timeout":
+        busyTimeoutMs ??= 5000;
+        parts.push(busyTimeout(busyTimeoutMs));
+        break;
+      case "retry":
+        parts.push(retry());
+        break;
+      case "file-lock":
+        parts.push(fileLock());
+        break;
+      case "queue":
+        parts.push(queue());
+        break;
+      default:
+        throw new UsageError(
+          `Invalid --strategy: ${
+            JSON.stringify(raw)
+          } (expected none, busy-timeout, retry, file-lock, queue, or several joined by +)`,
+        );
+    }
+  }
+  const strategy = parts.length === 1 ? parts[0] : compose(...parts);
+  return { strategy, busyTimeoutMs };
+}
+
+/** The database a command hammers, and how to clean it up. */
+async function target(
+  values: Record<string, unknown>,
+): Promise<{ db: FixtureDb | string; cleanup: () => void }> {
+  const dbPath = values.db as string | undefined;
+  const schema = values.schema as string | undefined;
+  const table = (values.table as string | undefined) ?? "messages";
+  const column = (values.column as string | undefined) ?? "msg";
+  if (dbPath !== undefined && schema !== undefined) {
+    throw new UsageError("Give --db or --schema, not both");
+  }
+  if (dbPath !== undefined) {
+    let info: Deno.FileInfo;
+    try {
+      info = Deno.statSync(dbPath);
+    } catch {
+      throw new UsageError(`Invalid --db: ${dbPath} does not exist`);
+    }
+    if (!info.isFile) {
+      throw new UsageError(`Invalid --db: ${dbPath} is not a file`);
+    }
+    return { db: resolve(dbPath), cleanup: () => {} };
+  }
+  if (schema !== undefined && !existsSync(schema)) {
+    throw new UsageError(`Invalid --schema: ${schema} does not exist`);
+  }
+  const journal = values.journal as string | undefined;
+  const fixture = await fixtureDb({
+    schemaFile: schema,
+    journalMode: journal as never,
+  }).catch((error) => {
+    throw error instanceof TypeError || error instanceof RangeError
+      ? new UsageError(error.message)
+      : error;
+  });
+  if (schema === undefined) {
+    createTable(fixture, { name: table, columns: { [column]: "TEXT" } });
+  }
+  return { db: fixture, cleanup: () => fixture[Symbol.dispose]() };
+}
+
+function runOptions(values: Record<string, unknown>): RunOptions {
+  return {
+    threads: int(values, "threads", 1),
+    journalMode: values.journal as never,
+    synchronous: values.synchronous as never,
+    transaction: values.transaction as never,
+    holdMs: int(values, "hold"),
+    rowsPerTransaction: int(values, "rows-per-tx", 1),
+    mode: values.mode as never,
+    driver: values.driver as string | undefined,
+    deadlineMs: int(values, "deadline", 1),
+    ...strategyOf(values),
+  };
+}
+
+function rowsOf(values: Record<string, unknown>, count: number): Row[] {
+  const payload = int(values, "payload") ?? 0;
+  return generateRows(count, {
+    column: (values.column as string | undefined) ?? "msg",
+    payloadBytes: payload > 0 ? payload : undefined,
+  });
+}
+
+const useColor = (): boolean =>
+  Deno.stdout.isTerminal() && Deno.env.get("NO_COLOR") === undefined;
+const paint = (code: number, text: string): string =>
+  useColor() ? `\x1b[${code}m${text}\x1b[0m` : text;
+
+async function runCommand(args: string[]): Promise<number> {
+  const { values } = parse("run", args);
+  if (values.help) {
+    console.log(help("run"));
+    return 0;
+  }
+  const rows = int(values, "rows", 1) ?? 100;
+  const writers = int(values, "writers", 1);
+  const maxLockErrors = int(values, "max-lock-errors");
+  const maxLost = int(values, "max-lost");
+  const minCommits = num(values, "min-commits-per-sec");
+  const options = runOptions(values);
+  const html = values.html as string | undefined;
+  if (html !== undefined && !existsSync(dirname(resolve(html)))) {
+    throw new UsageError(
+      `Invalid --html: ${dirname(resolve(html))} does not exist`,
+    );
+  }
+  const { db, cleanup } = await target(values);
+  try {
+    let report: Report;
+    let deadline: DeadlineError | null = null;
+    try {
+      report = await insertRowsInParallel(db, rowsOf(values, rows), {
+        ...options,
+        table: (values.table as string | undefined) ?? "messages",
+        writers,
+      });
+    } catch (error) {
+      if (error instanceof DeadlineError) {
+        deadline = error;
+        report = error.report;
+      } else throw asUsage(error);
+    }
+    const lost = acknowledgement(db, report).lost.length;
+    const breaches: string[] = [];
+    if (deadline !== null) breaches.push(deadline.message);
+    if (maxLockErrors !== undefined && report.lockErrors > maxLockErrors) {
+      breaches.push(
+        `lock errors: ${report.lockErrors} > --max-lock-errors ${maxLockErrors}`,
+      );
+    }
+    if (maxLost !== undefined && lost > maxLost) {
+      breaches.push(`lost rows: ${lost} > --max-lost ${maxLost}`);
+    }
+    if (minCommits !== undefined && report.commitsPerSec < minCommits) {
+      breaches.push(
+        `commits/s: ${report.commitsPerSec} < --min-commits-per-sec ${minCommits}`,
+      );
+    }
+    if (html !== undefined) await Deno.writeTextFile(html, htmlReport(report));
+    if (values.json) {
+      console.log(JSON.stringify(report));
+    } else {
+      console.log(formatReport(report));
+      console.log(
+        `rows in ${report.settings.table}: ${
+          rowCount(db, report.settings.table)
+        }; acknowledged rows lost: ${lost}`,
+      );
+      if (html !== undefined) console.log(`HTML report: ${html}`);
+    }
+    for (const breach of breaches) {
+      console.error(paint(31, `threshold breached: ${breach}`));
+    }
+    return breaches.length > 0 ? 1 : 0;
+  } finally {
+    cleanup();
+  }
+}
+
+function asUsage(error: unknown): unknown {
+  return error instanceof TypeError || error instanceof RangeError
+    ? new UsageError((error as Error).message)
+    : error;
+}
+
+function levelLine(level: ProbeLevel): string {
+  return `${String(level.writers).padStart(7)} ${
+    String(level.threads).padStart(7)
+  } ${`${level.ok}/${level.intended}`.padStart(11)} ${
+    String(level.lockErrors).padStart(11)
+  } ${String(level.lost ?? "-").padStart(5)} ${
+    level.commitsPerSec.toFixed(0).padStart(9)
+  } ${(level.p99Ms === null ? "-" : level.p99Ms.toFixed(1)).padStart(8)}`;
+}
+
+async function probeCommand(args: string[]): Promise<number> {
+  const { values } = parse("probe", args);
+  if (values.help) {
+    console.log(help("probe"));
+    return 0;
+  }
+  let levels: number[] | undefined;
+  if (values.levels !== undefined) {
+    const list = String(values.levels).split(",");
+    levels = list.map((item) => {
+      const n = Number(item);
+      if (!/^\d+$/.test(item.trim()) || n < 1) {
+        throw new UsageError(
+          `Invalid --levels: ${
+            JSON.stringify(values.levels)
+          } (expected writer counts like 1,10,100)`,
+        );
+      }
+      return n;
+    });
+  }
+  const from = int(values, "from", 1);
+  const to = int(values, "to", 1);
+  const options = runOptions(values);
+  const { db, cleanup } = await target(values);
+  const json = values.json === true;
+  const progress = !json && Deno.stderr.isTerminal();
+  const encoder = new TextEncoder();
+  try {
+    if (!json) {
+      console.log(
+        "writers threads  ok/intended lock errors  lost commits/s  p99 ms",
+      );
+    }
+    const result = await probe(
+      {
+        ...options,
+        db,
+        workload: {
+          kind: "insert",
+          table: (values.table as string | undefined) ?? "messages",
+          rows: (writers) => rowsOf(values, writers),
+        },
+      },
+      {
+        ...(levels !== undefined ? { levels } : { from, to }),
+        stopAtFirstFailure: values.stop === true,
+        onLevelStart: (writers) => {
+          if (progress) {
+            Deno.stderr.writeSync(
+              encoder.encode(`\r… running ${writers} writers`),
+            );
+          }
+        },
+        onLevel: (level) => {
+          if (progress) Deno.stderr.writeSync(encoder.encode("\r\x1b[2K"));
+          if (!json) console.log(levelLine(level));
+        },
+      },
+    ).catch((error) => {
+      throw asUsage(error);
+    });
+    if (json) console.log(JSON.stringify(result));
+    else {
+      console.log(
+        paint(result.firstFailure === null ? 32 : 33, `${result.answer}.`),
+      );
+    }
+    return 0;
+  } finally {
+    cleanup();
+  }
+}
+
+async function initCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse("init", args);
+  if (values.help) {
+    console.log(help("init"));
+    return 0;
+  }
+  if (positionals.length > 1) {
+    throw new UsageError(
+      `init takes one directory, got ${positionals.length}: ${
+        positionals.join(" ")
+      }`,
+    );
+  }
+  const dir = resolve(positionals[0] ?? ".");
+  if (!existsSync(dir) || !Deno.statSync(dir).isDirectory) {
+    throw new UsageError(`Invalid directory: ${dir} does not exist`);
+  }
+  const name = (values.name as string | undefined) ?? "messages";
+  if (!/^[A-Za-z0-9_-]+$/.test(name)) {
+    throw new UsageError(
+      `Invalid --name: ${JSON.stringify(name)} (letters, digits, _ and - only)`,
+    );
+  }
+  const importSpecifier = (values.import as string | undefined) ??
+    `jsr:@dbhammer/dbhammer@^${denoJson.version}`;
+  const files: [string, string][] = [
+    [join(dir, "fixtures", `${name}.sql`), schemaTemplate()],
+    [
+      join(dir, "tests", `${name}_concurrency_test.ts`),
+      testTemplate(name, importSpecifier),
+    ],
+  ];
+  const force = values.force === true;
+  const existing = files.filter(([path]) => existsSync(path)).map(([p]) => p);
+  if (existing.length > 0 && !force) {
+    throw new UsageError(
+      `Not overwriting ${existing.join(", ")} (use --force to overwrite)`,
+    );
+  }
+  for (const [path, text] of files) {
+    await Deno.mkdir(dirname(path), { recursive: true });
+    await Deno.writeTextFile(path, text);
+    console.log(`wrote ${path}`);
+  }
+  const config = join(dir, "deno.json");
+  const task = `test:${name}`;
+  if (existsSync(config)) {
+    const json = JSON.parse(await Deno.readTextFile(config));
+    json.tasks ??= {};
+    if (json.tasks[task] !== undefined && !force) {
+      console.log(
+        `kept task ${task} in ${config} (exists; --force replaces it)`,
+      );
+    } else {
+      json.tasks[task] = `deno test -A tests/${name}_concurrency_test.ts`;
+      await Deno.writeTextFile(config, JSON.stringify(json, null, 2) + "\n");
+      console.log(`added task ${task} to ${config}`);
+    }
+  } else if (existsSync(join(dir, "deno.jsonc"))) {
+    console.log(
+      `deno.jsonc found: add a task by hand: "${task}": "deno test -A tests/${name}_concurrency_test.ts"`,
+    );
+  }
+  console.log(`next: deno test -A tests/${name}_concurrency_test.ts`);
+  return 0;
+}
+
+/**
+ * Runs the command with `args` (without the program name) and returns its
+ * exit code; errors are printed, never thrown.
+ *
+ * @param args The command line, e.g. `["run", "--writers", "8"]`.
+ * @returns 0, 1, 2 or 3 (see the module doc).
+ */
+export async function main(args: string[]): Promise<number> {
+  const [command, ...rest] = args;
+  try {
+    if (command === "--version" || command === "-V") {
+      console.log(denoJson.version);
+      return 0;
+    }
+    if (command === undefined || command === "--help" || command === "-h") {
+      console.log(help());
+      return command === undefined ? 2 : 0;
+    }
+    switch (command) {
+      case "run":
+        return await runCommand(rest);
+      case "probe":
+        return await probeCommand(rest);
+      case "init":
+        return await initCommand(rest);
+      default:
+        throw new UsageError(
+          `Unknown command: ${command} (expected run, probe or init; see dbhammer --help)`,
+        );
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(paint(31, `dbhammer: ${error.message}`));
+      return 2;
+    }
+    console.error(
+      paint(
+        31,
+        `dbhammer: the harness failed: ${
+          error instanceof Error ? error.stack ?? error.message : String(error)
+        }`,
+      ),
+    );
+    return 3;
+  }
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}

@@ -1,0 +1,357 @@
+// The dbhammer command, run for real as a subprocess: every subcommand's
+// happy path, every exit code, init's scaffold (and that its test passes),
+// bad flags and bad files.
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import {
+  createTable,
+  fixtureDb,
+  generateRows,
+  insertRowsInParallel,
+  type ProbeResult,
+  type Report,
+} from "../mod.ts";
+import denoJson from "../deno.json" with { type: "json" };
+
+const CLI = new URL("../cli.ts", import.meta.url).pathname;
+const MOD = new URL("../mod.ts", import.meta.url).href;
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function cli(args: string[], cwd?: string): Promise<Result> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", CLI, ...args],
+    cwd,
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
+async function tempDir(): Promise<AsyncDisposable & { path: string }> {
+  const path = await Deno.makeTempDir({ prefix: "dbhammer-cli-" });
+  return {
+    path,
+    [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }),
+  };
+}
+
+Deno.test("cli: --version and --help (every flag with its default)", async () => {
+  const version = await cli(["--version"]);
+  assert.equal(version.code, 0);
+  assert.equal(version.stdout.trim(), denoJson.version);
+  const help = await cli(["--help"]);
+  assert.equal(help.code, 0);
+  for (
+    const flag of [
+      "--db FILE",
+      "--schema FILE",
+      "--writers N",
+      "--threads N",
+      "--rows N",
+      "--table NAME",
+      "--journal MODE",
+      "--synchronous MODE",
+      "--busy-timeout MS",
+      "--strategy S",
+      "--transaction MODE",
+      "--hold MS",
+      "--payload BYTES",
+      "--mode MODE",
+      "--json",
+      "--html FILE",
+      "--max-lock-errors N",
+      "--max-lost N",
+      "--min-commits-per-sec N",
+      "--from N",
+      "--to N",
+      "--levels LIST",
+      "--force",
+      "--name NAME",
+    ]
+  ) assert.ok(help.stdout.includes(flag), `help lists ${flag}`);
+  assert.match(
+    help.stdout,
+    /--writers N .*\(default: one per row, at most 100\)/,
+  );
+  assert.match(help.stdout, /--to N .*\(default: 512\)/);
+  const runHelp = await cli(["run", "--help"]);
+  assert.equal(runHelp.code, 0);
+  assert.ok(!runHelp.stdout.includes("--levels"), "run's help is run's own");
+});
+
+Deno.test("cli run: the text summary, exit 0", async () => {
+  const result = await cli([
+    "run",
+    "--writers",
+    "4",
+    "--rows",
+    "8",
+    "--busy-timeout",
+    "5000",
+    "--max-lost",
+    "0",
+    "--max-lock-errors",
+    "0",
+  ]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /done\/intended: +8\/8 operations/);
+  assert.match(result.stdout, /writers \/ threads: +4 \/ 4 Workers/);
+  assert.match(result.stdout, /rows in messages: 8; acknowledged rows lost: 0/);
+});
+
+Deno.test("cli run --json: the library's report for the same plan", async () => {
+  const result = await cli([
+    "run",
+    "--json",
+    "--writers",
+    "4",
+    "--rows",
+    "12",
+    "--busy-timeout",
+    "5000",
+    "--journal",
+    "wal",
+    "--transaction",
+    "immediate",
+  ]);
+  assert.equal(result.code, 0, result.stderr);
+  const fromCli = JSON.parse(result.stdout) as Report;
+  await using db = await fixtureDb({ journalMode: "wal" });
+  createTable(db, { name: "messages", columns: { msg: "TEXT" } });
+  const fromLibrary = await insertRowsInParallel(db, generateRows(12), {
+    table: "messages",
+    writers: 4,
+    busyTimeoutMs: 5000,
+    transaction: "immediate",
+  });
+  assert.deepEqual(
+    Object.keys(fromCli).sort(),
+    Object.keys(fromLibrary).sort(),
+  );
+  assert.deepEqual(
+    { ...fromCli.settings, path: "" },
+    { ...fromLibrary.settings, path: "" },
+  );
+  for (const key of ["intended", "ok", "lockErrors", "rowsWritten"] as const) {
+    assert.equal(fromCli[key], fromLibrary[key], key);
+  }
+  assert.equal(fromCli.outcomes.length, 12);
+});
+
+Deno.test("cli run: thresholds decide the exit code; --html writes the report", async () => {
+  await using dir = await tempDir();
+  const html = join(dir.path, "report.html");
+  const clash = await cli([
+    "run",
+    "--json",
+    "--writers",
+    "3",
+    "--rows",
+    "6",
+    "--hold",
+    "200",
+    "--max-lock-errors",
+    "0",
+    "--html",
+    html,
+  ]);
+  assert.equal(clash.code, 1);
+  assert.match(
+    clash.stderr,
+    /threshold breached: lock errors: \d+ > --max-lock-errors 0/,
+  );
+  const report = JSON.parse(clash.stdout) as Report;
+  assert.ok(report.lockErrors >= 1);
+  const page = await Deno.readTextFile(html);
+  assert.ok(page.startsWith("<!doctype html>"));
+  for (let w = 0; w < 3; w++) {
+    assert.ok(page.includes(`class="lane" data-writer="${w}"`), `lane ${w}`);
+  }
+  assert.equal(page.match(/class="lane"/g)?.length, 3);
+  assert.equal(page.match(/<g class="op"/g)?.length, 6);
+  assert.equal(
+    page.match(/<tr class="failure"/g)?.length,
+    report.intended - report.ok,
+  );
+  assert.ok(!/<script|<link|src=|@import|url\(/i.test(page), "self-contained");
+  assert.ok(
+    page.includes('id="latency"') && page.includes('class="histogram"'),
+  );
+
+  const slow = await cli([
+    "run",
+    "--rows",
+    "2",
+    "--busy-timeout",
+    "5000",
+    "--min-commits-per-sec",
+    "1000000000",
+  ]);
+  assert.equal(slow.code, 1);
+  assert.match(
+    slow.stderr,
+    /commits\/s: .* < --min-commits-per-sec 1000000000/,
+  );
+});
+
+Deno.test("cli run: a schema file and an existing database", async () => {
+  await using dir = await tempDir();
+  const schema = join(dir.path, "schema.sql");
+  await Deno.writeTextFile(
+    schema,
+    "CREATE TABLE events (id INTEGER PRIMARY KEY, body TEXT NOT NULL);",
+  );
+  const fromSchema = await cli([
+    "run",
+    "--schema",
+    schema,
+    "--table",
+    "events",
+    "--column",
+    "body",
+    "--rows",
+    "5",
+    "--busy-timeout",
+    "5000",
+    "--payload",
+    "2000",
+  ]);
+  assert.equal(fromSchema.code, 0, fromSchema.stderr);
+  assert.match(fromSchema.stdout, /rows in events: 5/);
+  await using db = await fixtureDb({ dir: dir.path, name: "app.db" });
+  createTable(db, { name: "messages", columns: { msg: "TEXT" } });
+  const existing = await cli([
+    "run",
+    "--db",
+    db.path,
+    "--rows",
+    "3",
+    "--strategy",
+    "file-lock+retry",
+  ]);
+  assert.equal(existing.code, 0, existing.stderr);
+  assert.match(existing.stdout, /strategy: +fileLock\+retry/);
+  assert.match(existing.stdout, /rows in messages: 3/);
+});
+
+Deno.test("cli: bad usage and bad input exit 2 naming the flag or file", async () => {
+  await using dir = await tempDir();
+  const cases: [string[], RegExp][] = [
+    [[], /Usage:/],
+    [["hammer"], /Unknown command: hammer/],
+    [["run", "--bogus", "1"], /Unknown option '--bogus'/],
+    [["run", "--writers", "abc"], /Invalid --writers: "abc"/],
+    [["run", "--writers", "0"], /Invalid --writers: "0"/],
+    [["run", "--strategy", "magic"], /Invalid --strategy: "magic"/],
+    [["run", "--journal", "sideways"], /journalMode.*sideways/],
+    [
+      ["run", "--db", join(dir.path, "missing.db")],
+      /Invalid --db: .*missing\.db does not exist/,
+    ],
+    [
+      ["run", "--schema", join(dir.path, "missing.sql")],
+      /Invalid --schema: .*missing\.sql does not exist/,
+    ],
+    [
+      ["run", "--rows", "2", "--table", "nope", "--db", CLI],
+      /nope|not a database/,
+    ],
+    [["probe", "--levels", "4,x"], /Invalid --levels: "4,x"/],
+    [["probe", "--from", "8", "--to", "2"], /Invalid to: 2/],
+    [
+      ["init", join(dir.path, "no-such-dir")],
+      /Invalid directory: .*no-such-dir does not exist/,
+    ],
+  ];
+  for (const [args, message] of cases) {
+    const result = await cli(args);
+    if (args.includes(CLI)) {
+      // A file that is not a database: the harness cannot run (exit 3).
+      assert.equal(result.code, 3, `${args.join(" ")}: ${result.stderr}`);
+      assert.match(result.stderr, /the harness failed: .*not a database/);
+      continue;
+    }
+    assert.equal(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
+    assert.match(result.stdout + result.stderr, message, args.join(" "));
+  }
+});
+
+Deno.test("cli probe: a row per level, the answer in one sentence; --json is pure JSON", async () => {
+  const text = await cli(["probe", "--levels", "1,2,4", "--hold", "200"]);
+  assert.equal(text.code, 0, text.stderr);
+  const lines = text.stdout.trim().split("\n");
+  assert.equal(lines.length, 5);
+  assert.match(lines[0], /writers +threads +ok\/intended +lock errors/);
+  assert.match(lines[1], /^ +1 +1 +1\/1 +0 +0 /);
+  assert.equal(
+    lines[4],
+    "first lock error at 2 writers (busy timeout 0, DELETE journal).",
+  );
+  assert.ok(!text.stderr.includes("running"), "no progress line off a TTY");
+  const json = await cli([
+    "probe",
+    "--json",
+    "--levels",
+    "1,8",
+    "--busy-timeout",
+    "10000",
+  ]);
+  assert.equal(json.code, 0, json.stderr);
+  const result = JSON.parse(json.stdout) as ProbeResult;
+  assert.deepEqual(result.levels.map((l) => [l.writers, l.lockErrors]), [
+    [1, 0],
+    [8, 0],
+  ]);
+  assert.equal(result.firstFailure, null);
+});
+
+Deno.test("cli init: scaffolds a passing test, refuses to overwrite, --force does", async () => {
+  await using dir = await tempDir();
+  await Deno.writeTextFile(join(dir.path, "deno.json"), "{}\n");
+  const first = await cli(["init", dir.path, "--import", MOD]);
+  assert.equal(first.code, 0, first.stderr);
+  const schema = join(dir.path, "fixtures", "messages.sql");
+  const test = join(dir.path, "tests", "messages_concurrency_test.ts");
+  assert.match(first.stdout, /wrote .*fixtures\/messages\.sql/);
+  assert.match(first.stdout, /wrote .*tests\/messages_concurrency_test\.ts/);
+  assert.match(first.stdout, /added task test:messages/);
+  const config = JSON.parse(
+    await Deno.readTextFile(join(dir.path, "deno.json")),
+  );
+  assert.equal(
+    config.tasks["test:messages"],
+    "deno test -A tests/messages_concurrency_test.ts",
+  );
+
+  await Deno.writeTextFile(schema, "-- mine\n");
+  const again = await cli(["init", dir.path, "--import", MOD]);
+  assert.equal(again.code, 2);
+  assert.match(again.stderr, /Not overwriting .*messages\.sql.*--force/);
+  assert.equal(await Deno.readTextFile(schema), "-- mine\n");
+  const forced = await cli(["init", dir.path, "--import", MOD, "--force"]);
+  assert.equal(forced.code, 0, forced.stderr);
+  assert.notEqual(await Deno.readTextFile(schema), "-- mine\n");
+
+  const run = await new Deno.Command(Deno.execPath(), {
+    args: ["test", "-A", test],
+    cwd: dir.path,
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const out = new TextDecoder().decode(run.stdout) +
+    new TextDecoder().decode(run.stderr);
+  assert.ok(run.success, out);
+  assert.match(out, /ok \| 3 passed \| 0 failed/);
+});
