@@ -723,6 +723,14 @@ async function initCommand(args: string[]): Promise<number> {
  * Runs the command with `args` (without the program name) and returns its
  * exit code; errors are printed, never thrown.
  *
+ * @example Print the version
+ * ```ts
+ * import { main } from "@dbhammer/dbhammer/cli";
+ *
+ * const code = await main(["--version"]); // prints 0.1.0
+ * console.log(code); // 0
+ * ```
+ *
  * @param args The command line, e.g. `["run", "--writers", "8"]`.
  * @returns 0, 1, 2 or 3 (see the module doc).
  */

@@ -119,6 +119,16 @@ export interface FixtureSettings {
  * A temporary database file with an open connection. Dispose it (`await
  * using`) to close the connection and remove the temp dir with the database
  * and its -wal, -shm and -journal files.
+ *
+ * @example A fixture and its connection
+ * ```ts
+ * import { fixtureDb } from "@dbhammer/dbhammer";
+ * import assert from "node:assert/strict";
+ *
+ * await using db = await fixtureDb({ sql: "CREATE TABLE t(x)" });
+ * db.connection.exec("INSERT INTO t VALUES (1)");
+ * assert.equal(db.settings.journalMode, "delete");
+ * ```
  */
 export class FixtureDb implements AsyncDisposable, Disposable {
   /** Path of the database file. */

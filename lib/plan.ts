@@ -682,7 +682,23 @@ function checkHold(hold: number | readonly number[]): number | number[] {
   return hold.map((h, i) => integer(`holdMs[${i}]`, h, 0, MAX_TIMEOUT_MS));
 }
 
-/** How long writer `writer` holds each transaction. */
+/**
+ * How long writer `writer` holds each transaction.
+ *
+ * @example Per-writer holds
+ * ```ts
+ * import { holdFor, resolvePlan } from "@dbhammer/dbhammer";
+ * import assert from "node:assert/strict";
+ *
+ * const settings = resolvePlan({
+ *   db: "/tmp/example.db",
+ *   workload: { kind: "counter", increments: 1 },
+ *   writers: 3,
+ *   holdMs: [100, 300],
+ * });
+ * assert.deepEqual([0, 1, 2].map((w) => holdFor(settings, w)), [100, 300, 100]);
+ * ```
+ */
 export function holdFor(settings: RunSettings, writer: number): number {
   const hold = settings.holdMs;
   return typeof hold === "number" ? hold : hold[writer % hold.length];

@@ -131,7 +131,17 @@ export interface ProbeResult {
   answer: string;
 }
 
-/** The writer counts from `from` doubling up to `to` (always included). */
+/**
+ * The writer counts from `from` doubling up to `to` (always included).
+ *
+ * @example The default ramp
+ * ```ts
+ * import { probeLevels } from "@dbhammer/dbhammer";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(probeLevels(1, 20), [1, 2, 4, 8, 16, 20]);
+ * ```
+ */
 export function probeLevels(from: number, to: number): number[] {
   const levels: number[] = [];
   for (let n = from; n < to; n *= 2) levels.push(n);

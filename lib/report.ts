@@ -261,7 +261,20 @@ function round(value: number): number {
   return Math.round(value * 1000) / 1000;
 }
 
-/** Summarises latencies (nearest-rank percentiles), or `null` for none. */
+/**
+ * Summarises latencies (nearest-rank percentiles), or `null` for none.
+ *
+ * @example Percentiles of four latencies
+ * ```ts
+ * import { summarizeLatency } from "@dbhammer/dbhammer";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(summarizeLatency([4, 1, 3, 2]), {
+ *   minMs: 1, p50Ms: 2, p95Ms: 4, p99Ms: 4, maxMs: 4,
+ * });
+ * assert.equal(summarizeLatency([]), null);
+ * ```
+ */
 export function summarizeLatency(latencies: number[]): LatencySummary | null {
   if (latencies.length === 0) return null;
   const sorted = [...latencies].sort((a, b) => a - b);
@@ -294,6 +307,20 @@ function counterSummary(
 /**
  * Builds a report from a run's outcomes. Used by the orchestrator; exported
  * for tools that post-process outcomes.
+ *
+ * @example Rebuild a report from a run's outcomes
+ * ```ts
+ * import {
+ *   buildReport, createTable, fixtureDb, generateRows, insertRowsInParallel,
+ * } from "@dbhammer/dbhammer";
+ * import assert from "node:assert/strict";
+ *
+ * await using db = await fixtureDb();
+ * createTable(db, { name: "messages", columns: { msg: "TEXT" } });
+ * const report = await insertRowsInParallel(db, generateRows(3), { table: "messages" });
+ * const again = buildReport({ ...report, startedAtMs: Date.parse(report.startedAt) });
+ * assert.equal(again.ok, report.ok);
+ * ```
  *
  * @param input Settings, outcomes and hosts of a run.
  * @returns The report.

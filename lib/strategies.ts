@@ -297,6 +297,15 @@ export function compose(...strategies: Strategy[]): Strategy {
 /**
  * The delay before retry number `retryIndex` (0 = the first retry), with
  * jitter drawn from `random`.
+ *
+ * @example Exponential backoff without jitter
+ * ```ts
+ * import { retryDelay } from "@dbhammer/dbhammer";
+ * import assert from "node:assert/strict";
+ *
+ * const settings = { attempts: 5, delayMs: 10, backoff: 2, jitter: 0, maxDelayMs: 50 };
+ * assert.deepEqual([0, 1, 2, 3].map((i) => retryDelay(settings, i)), [10, 20, 40, 50]);
+ * ```
  */
 export function retryDelay(
   settings: Required<RetryOptions>,

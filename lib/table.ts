@@ -160,7 +160,18 @@ export function rowCount(
   });
 }
 
-/** Converts a row value to what SQLite binds (booleans become 1 or 0). */
+/**
+ * Converts a row value to what SQLite binds (booleans become 1 or 0).
+ *
+ * @example Booleans bind as integers
+ * ```ts
+ * import { toSqlValue } from "@dbhammer/dbhammer";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(toSqlValue(true), 1);
+ * assert.equal(toSqlValue("text"), "text");
+ * ```
+ */
 export function toSqlValue(value: SqlValue | boolean): SqlValue {
   return typeof value === "boolean" ? (value ? 1 : 0) : value;
 }

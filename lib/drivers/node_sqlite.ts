@@ -20,7 +20,19 @@
 import { DatabaseSync } from "node:sqlite";
 import type { Driver, DriverConnection, DriverStatement } from "../driver.ts";
 
-/** Wraps an open `node:sqlite` connection. */
+/**
+ * Wraps an open `node:sqlite` connection.
+ *
+ * @example Wrap a connection you opened
+ * ```ts
+ * import { DatabaseSync } from "node:sqlite";
+ * import { wrap } from "@dbhammer/dbhammer/drivers/node-sqlite";
+ *
+ * const connection = wrap(new DatabaseSync(":memory:"));
+ * connection.exec("CREATE TABLE t(x)");
+ * connection.close();
+ * ```
+ */
 export function wrap(db: DatabaseSync): DriverConnection {
   return {
     exec: (sql) => db.exec(sql),
