@@ -34,7 +34,7 @@ function timeline(report: Report): string {
   const width = 1200;
   const left = 90;
   const lane = 16;
-  const plotWidth = width - left - 10;
+  const plotWidth = width - left - 40;
   const writers = report.settings.writers;
   const timed = report.outcomes.filter((o) =>
     o.startMs !== null && o.endMs !== null
