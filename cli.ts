@@ -66,7 +66,8 @@ const PLAN_FLAGS: Flag[] = [
     type: "string",
     value: "FILE",
     default: "a temp database",
-    help: "an existing database file to hammer",
+    help:
+      "an existing database file to hammer (its table really gets the rows)",
   },
   {
     name: "schema",
@@ -177,6 +178,7 @@ const PLAN_FLAGS: Flag[] = [
   {
     name: "json",
     type: "boolean",
+    default: "off",
     help: "print the result as JSON instead of text",
   },
 ];
@@ -201,24 +203,28 @@ const RUN_FLAGS: Flag[] = [
     name: "html",
     type: "string",
     value: "FILE",
+    default: "none",
     help: "also write the HTML report (timeline, latency, failures)",
   },
   {
     name: "max-lock-errors",
     type: "string",
     value: "N",
+    default: "no limit",
     help: "exit 1 if more lock errors than N",
   },
   {
     name: "max-lost",
     type: "string",
     value: "N",
+    default: "no limit",
     help: "exit 1 if more than N acknowledged rows are missing",
   },
   {
     name: "min-commits-per-sec",
     type: "string",
     value: "N",
+    default: "no limit",
     help: "exit 1 if fewer commits per second",
   },
 ];
@@ -242,11 +248,13 @@ const PROBE_FLAGS: Flag[] = [
     name: "levels",
     type: "string",
     value: "LIST",
+    default: "from --from to --to",
     help: "explicit writer counts, e.g. 1,10,100",
   },
   {
     name: "stop",
     type: "boolean",
+    default: "off",
     help: "stop at the first level with lock errors or lost writes",
   },
   ...PLAN_FLAGS,
@@ -263,6 +271,7 @@ const INIT_FLAGS: Flag[] = [
   {
     name: "force",
     type: "boolean",
+    default: "off",
     help: "overwrite files that exist",
   },
   {
@@ -604,7 +613,8 @@ async function probeCommand(args: string[]): Promise<number> {
   const options = runOptions(values);
   const { db, cleanup } = await target(values);
   const json = values.json === true;
-  const progress = !json && Deno.stderr.isTerminal();
+  // Progress goes to stderr, only on a terminal: never into --json output.
+  const progress = Deno.stderr.isTerminal();
   const encoder = new TextEncoder();
   try {
     if (!json) {
