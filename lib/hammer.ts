@@ -249,6 +249,9 @@ function assign(plan: HammerPlan, settings: RunSettings): WriterAssignment[] {
 
 /** How long a run waits for stopped hosts' locks to be released. */
 const LOCK_RELEASE_WAIT_MS = 2000;
+/** How often, and at most how long, a run waits for ended hosts to stop. */
+const QUIESCE_STEP_MS = 25;
+const QUIESCE_MAX_MS = 2000;
 
 /** What the orchestrator reads from the database once the hosts are gone. */
 interface AfterRun {
@@ -508,8 +511,28 @@ function orchestrate(
       host.handle.kill();
     };
     // Every host gone: Workers terminated, processes exited, pipes closed.
-    const allClosed = (): Promise<unknown> =>
-      Promise.all(hosts.map((h) => h.handle.closed));
+    // A terminated Worker's thread may still run a few operations before it
+    // stops, so wait until no writer of an ended host moves any more: only
+    // then does the shared progress say which operations ran.
+    const allClosed = async (): Promise<void> => {
+      await Promise.all(hosts.map((h) => h.handle.closed));
+      const moving = assignments.filter((w) =>
+        hosts.some((h) => h.status !== "done" && h.writers.includes(w.id))
+      );
+      if (moving.length === 0) return;
+      const snapshot = (): string =>
+        moving.map((w) => {
+          const p = readProgress(shared, w.id);
+          return `${p.state}:${p.opIndex}`;
+        }).join(",");
+      let last = snapshot();
+      for (let waited = 0; waited < QUIESCE_MAX_MS; waited += QUIESCE_STEP_MS) {
+        await delay(QUIESCE_STEP_MS);
+        const current = snapshot();
+        if (current === last) return;
+        last = current;
+      }
+    };
 
     // Operations that never reported: in flight when their host ended, or
     // never started.
@@ -521,16 +544,22 @@ function orchestrate(
           if (seen.has(`${writer.id}:${op.seq}`)) continue;
           const inFlight = index === progress.opIndex &&
             inTransaction(progress.state);
+          // Outcomes travel in batches: one that ended before its host died
+          // may never have arrived. It may have committed. (The writer's
+          // progress index counts the operations that ended.)
+          const unreported = index < progress.opIndex;
           outcomes.push({
             writer: writer.id,
             seq: op.seq,
             keys: op.keys,
-            outcome: inFlight ? "unknown" : "skipped",
+            outcome: inFlight || unreported ? "unknown" : "skipped",
             code: null,
             message: inFlight
               ? "in flight when its host ended: it may or may not have committed"
+              : unreported
+              ? "ended, but its host died before reporting it: it may or may not have committed"
               : "not started: its host ended first",
-            attempts: inFlight ? 1 : 0,
+            attempts: inFlight || unreported ? 1 : 0,
             startMs: null,
             endMs: null,
             lockWaitMs: 0,
@@ -584,9 +613,11 @@ function orchestrate(
       ) return;
       settled = true;
       clearTimeout(deadline);
-      fillMissing();
       allClosed()
-        .then(() => afterRun(settings, prepared.baseline, outcomes))
+        .then(() => {
+          fillMissing();
+          return afterRun(settings, prepared.baseline, outcomes);
+        })
         .then((after) => resolve(finishReport(null, after)), reject);
     };
 
@@ -633,9 +664,11 @@ function orchestrate(
         `Run passed its deadline of ${settings.deadlineMs} ms with ${unfinished.length} writer${
           unfinished.length === 1 ? "" : "s"
         } unfinished: ${list.join("; ")}`;
-      fillMissing();
       allClosed()
-        .then(() => afterRun(settings, prepared.baseline, outcomes))
+        .then(() => {
+          fillMissing();
+          return afterRun(settings, prepared.baseline, outcomes);
+        })
         .then((after) => {
           const report = finishReport(stoppedAt, after);
           reject(new DeadlineError(message, report, unfinished));

@@ -466,6 +466,9 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
       resolved: null,
       fingerprints: op.fingerprints,
     });
+    // Progress now counts this operation as ended: if the host dies before
+    // its outcome leaves, the orchestrator knows it ran.
+    setProgress(shared, id, WriterState.between, index + 1);
   }
   state(WriterState.done);
 }

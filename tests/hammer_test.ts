@@ -120,6 +120,38 @@ Deno.test("hammer() shared-thread writers with busy timeout 0 and a hold get loc
   assertAcknowledged(db, report);
 });
 
+Deno.test("hammer() kills a host shared by several writers: its unreported outcomes are settled, nothing phantom", async () => {
+  await using db = await messagesDb({ journalMode: "wal" });
+  const report = await hammer({
+    db,
+    workload: { kind: "insert", table: "messages", rows: generateRows(600) },
+    writers: 6,
+    threads: 2,
+    busyTimeoutMs: 10_000,
+    crash: { writer: 1, afterOps: 40, inTransaction: false },
+  });
+  const host = report.hosts.find((h) => h.writers.includes(1));
+  assert.deepEqual(host?.writers, [1, 3, 5]);
+  assert.equal(host?.status, "crashed");
+  for (const id of [1, 3, 5]) {
+    assert.equal(report.perWriter[id].status, "crashed");
+  }
+  // Writers on the other host finished.
+  assert.equal(report.perWriter[0].ok + report.perWriter[2].ok, 200);
+  // Outcomes the dead host never reported are unknown, then settled against
+  // the database; only operations after a writer's last one are "not run".
+  const unknown = report.outcomes.filter((o) => o.outcome === "unknown");
+  assert.ok(unknown.every((o) => o.resolved !== null));
+  assertRowCount(
+    db,
+    "messages",
+    report.ok + unknown.filter((o) => o.resolved === "present").length,
+  );
+  assertAcknowledged(db, report);
+  assertIntegrity(db);
+  assert.equal(liveHosts(), 0);
+});
+
 Deno.test("hammer() reports a host killed inside a transaction; nothing acknowledged is lost", async () => {
   await using db = await messagesDb();
   const report = await hammer({
