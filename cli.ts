@@ -26,6 +26,7 @@
 import { parseArgs } from "node:util";
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { acknowledgement } from "./lib/_acknowledged.ts";
 import { schemaTemplate, testTemplate } from "./lib/_scaffold.ts";
 import { DeadlineError } from "./lib/errors.ts";
@@ -166,7 +167,7 @@ const PLAN_FLAGS: Flag[] = [
     type: "string",
     value: "SPEC",
     default: "node:sqlite",
-    help: "driver module (URL or specifier)",
+    help: "node:sqlite, libsql, or a driver module (path or URL)",
   },
   {
     name: "deadline",
@@ -427,7 +428,14 @@ function strategyOf(
         );
     }
   }
-  const strategy = parts.length === 1 ? parts[0] : compose(...parts);
+  let strategy: Strategy;
+  try {
+    strategy = parts.length === 1 ? parts[0] : compose(...parts);
+  } catch (error) {
+    throw new UsageError(
+      `Invalid --strategy: ${JSON.stringify(raw)}: ${(error as Error).message}`,
+    );
+  }
   return { strategy, busyTimeoutMs };
 }
 
@@ -472,6 +480,22 @@ async function target(
   return { db: fixture, cleanup: () => fixture[Symbol.dispose]() };
 }
 
+/** A --driver value as a module specifier: names of the built-in drivers, a
+ * path relative to the current directory, or a URL. */
+function driverOf(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (value === "node:sqlite" || value === "node-sqlite") {
+    return new URL("./lib/drivers/node_sqlite.ts", import.meta.url).href;
+  }
+  if (value === "libsql") {
+    return new URL("./lib/drivers/libsql.ts", import.meta.url).href;
+  }
+  if (/^[a-z][a-z0-9+.-]*:/i.test(value) && !/^[a-z]:[\\/]/i.test(value)) {
+    return value; // a URL or specifier: file:, https:, jsr:, npm:
+  }
+  return pathToFileURL(resolve(value)).href;
+}
+
 function runOptions(values: Record<string, unknown>): RunOptions {
   return {
     threads: int(values, "threads", 1),
@@ -481,7 +505,7 @@ function runOptions(values: Record<string, unknown>): RunOptions {
     holdMs: int(values, "hold"),
     rowsPerTransaction: int(values, "rows-per-tx", 1),
     mode: values.mode as never,
-    driver: values.driver as string | undefined,
+    driver: driverOf(values.driver as string | undefined),
     deadlineMs: int(values, "deadline", 1),
     ...strategyOf(values),
   };
@@ -495,10 +519,13 @@ function rowsOf(values: Record<string, unknown>, count: number): Row[] {
   });
 }
 
-const useColor = (): boolean =>
-  Deno.stdout.isTerminal() && Deno.env.get("NO_COLOR") === undefined;
-const paint = (code: number, text: string): string =>
-  useColor() ? `\x1b[${code}m${text}\x1b[0m` : text;
+const colorOn = (stream: { isTerminal(): boolean }): boolean =>
+  stream.isTerminal() && Deno.env.get("NO_COLOR") === undefined;
+/** Colors text for stdout (`err` false) or stderr, only on a terminal. */
+const paint = (code: number, text: string, err = false): string =>
+  colorOn(err ? Deno.stderr : Deno.stdout)
+    ? `\x1b[${code}m${text}\x1b[0m`
+    : text;
 
 async function runCommand(args: string[]): Promise<number> {
   const { values } = parse("run", args);
@@ -513,10 +540,15 @@ async function runCommand(args: string[]): Promise<number> {
   const minCommits = num(values, "min-commits-per-sec");
   const options = runOptions(values);
   const html = values.html as string | undefined;
-  if (html !== undefined && !existsSync(dirname(resolve(html)))) {
-    throw new UsageError(
-      `Invalid --html: ${dirname(resolve(html))} does not exist`,
-    );
+  if (html !== undefined) {
+    if (!existsSync(dirname(resolve(html)))) {
+      throw new UsageError(
+        `Invalid --html: ${dirname(resolve(html))} does not exist`,
+      );
+    }
+    if (existsSync(html) && !Deno.statSync(html).isFile) {
+      throw new UsageError(`Invalid --html: ${html} is not a file`);
+    }
   }
   const { db, cleanup } = await target(values);
   try {
@@ -550,7 +582,6 @@ async function runCommand(args: string[]): Promise<number> {
         `commits/s: ${report.commitsPerSec} < --min-commits-per-sec ${minCommits}`,
       );
     }
-    if (html !== undefined) await Deno.writeTextFile(html, htmlReport(report));
     if (values.json) {
       console.log(JSON.stringify(report));
     } else {
@@ -560,10 +591,13 @@ async function runCommand(args: string[]): Promise<number> {
           rowCount(db, report.settings.table)
         }; acknowledged rows lost: ${lost}`,
       );
-      if (html !== undefined) console.log(`HTML report: ${html}`);
+    }
+    if (html !== undefined) {
+      await Deno.writeTextFile(html, htmlReport(report));
+      if (!values.json) console.log(`HTML report: ${html}`);
     }
     for (const breach of breaches) {
-      console.error(paint(31, `threshold breached: ${breach}`));
+      console.error(paint(31, `threshold breached: ${breach}`, true));
     }
     return breaches.length > 0 ? 1 : 0;
   } finally {
@@ -571,10 +605,40 @@ async function runCommand(args: string[]): Promise<number> {
   }
 }
 
+/** The library's option names, as the flags that set them. */
+const FLAG_OF: Record<string, string> = {
+  busyTimeoutMs: "--busy-timeout",
+  payloadBytes: "--payload",
+  journalMode: "--journal",
+  synchronous: "--synchronous",
+  holdMs: "--hold",
+  rowsPerTransaction: "--rows-per-tx",
+  deadlineMs: "--deadline",
+  threads: "--threads",
+  writers: "--writers",
+  transaction: "--transaction",
+  mode: "--mode",
+  from: "--from",
+  to: "--to",
+  levels: "--levels",
+  column: "--column",
+  table: "--table",
+};
+
+/** A validation error of the library as a usage error naming the flag. */
 function asUsage(error: unknown): unknown {
-  return error instanceof TypeError || error instanceof RangeError
-    ? new UsageError((error as Error).message)
-    : error;
+  if (!(error instanceof TypeError || error instanceof RangeError)) {
+    return error;
+  }
+  const message = error.message
+    .replace(
+      /\b(Invalid )(\w+)(\[\d+\])?:/,
+      (all, invalid: string, name: string) =>
+        FLAG_OF[name] === undefined ? all : `${invalid}${FLAG_OF[name]}:`,
+    )
+    .replace(/strategy none\b/, "--strategy none")
+    .replace(/\bfileLock\(\)/g, "--strategy file-lock");
+  return new UsageError(message);
 }
 
 function levelLine(level: ProbeLevel): string {
@@ -610,18 +674,21 @@ async function probeCommand(args: string[]): Promise<number> {
   }
   const from = int(values, "from", 1);
   const to = int(values, "to", 1);
+  if (levels !== undefined && (from !== undefined || to !== undefined)) {
+    throw new UsageError("Give --levels or --from/--to, not both");
+  }
   const options = runOptions(values);
   const { db, cleanup } = await target(values);
   const json = values.json === true;
   // Progress goes to stderr, only on a terminal: never into --json output.
   const progress = Deno.stderr.isTerminal();
   const encoder = new TextEncoder();
+  const done: ProbeLevel[] = [];
+  let header = false;
+  const clearProgress = (): void => {
+    if (progress) Deno.stderr.writeSync(encoder.encode("\r\x1b[2K"));
+  };
   try {
-    if (!json) {
-      console.log(
-        "writers threads  ok/intended lock errors  lost commits/s  p99 ms",
-      );
-    }
     const result = await probe(
       {
         ...options,
@@ -636,6 +703,12 @@ async function probeCommand(args: string[]): Promise<number> {
         ...(levels !== undefined ? { levels } : { from, to }),
         stopAtFirstFailure: values.stop === true,
         onLevelStart: (writers) => {
+          if (!json && !header) {
+            header = true;
+            console.log(
+              "writers threads  ok/intended lock errors  lost commits/s  p99 ms",
+            );
+          }
           if (progress) {
             Deno.stderr.writeSync(
               encoder.encode(`\r… running ${writers} writers`),
@@ -643,11 +716,13 @@ async function probeCommand(args: string[]): Promise<number> {
           }
         },
         onLevel: (level) => {
-          if (progress) Deno.stderr.writeSync(encoder.encode("\r\x1b[2K"));
+          clearProgress();
+          done.push(level);
           if (!json) console.log(levelLine(level));
         },
       },
     ).catch((error) => {
+      clearProgress();
       throw asUsage(error);
     });
     if (json) console.log(JSON.stringify(result));
@@ -657,6 +732,14 @@ async function probeCommand(args: string[]): Promise<number> {
       );
     }
     return 0;
+  } catch (error) {
+    if (!(error instanceof DeadlineError)) throw error;
+    // A level that passes its deadline is a finding, not a harness failure.
+    if (json) {
+      console.log(JSON.stringify({ levels: done, deadline: error.message }));
+    }
+    console.error(paint(31, `deadline: ${error.message}`, true));
+    return 1;
   } finally {
     cleanup();
   }
@@ -695,6 +778,21 @@ async function initCommand(args: string[]): Promise<number> {
     ],
   ];
   const force = values.force === true;
+  // Read the project's deno.json before writing anything, so a config we
+  // cannot edit leaves no half-done scaffold behind.
+  const config = join(dir, "deno.json");
+  const task = `test:${name}`;
+  let configJson: { tasks?: Record<string, string> } | null = null;
+  let configProblem: string | null = null;
+  if (existsSync(config)) {
+    try {
+      const parsed = JSON.parse(await Deno.readTextFile(config));
+      if (typeof parsed === "object" && parsed !== null) configJson = parsed;
+      else configProblem = "is not a JSON object";
+    } catch {
+      configProblem = "is not plain JSON (comments?)";
+    }
+  }
   const existing = files.filter(([path]) => existsSync(path)).map(([p]) => p);
   if (existing.length > 0 && !force) {
     throw new UsageError(
@@ -706,24 +804,28 @@ async function initCommand(args: string[]): Promise<number> {
     await Deno.writeTextFile(path, text);
     console.log(`wrote ${path}`);
   }
-  const config = join(dir, "deno.json");
-  const task = `test:${name}`;
-  if (existsSync(config)) {
-    const json = JSON.parse(await Deno.readTextFile(config));
-    json.tasks ??= {};
-    if (json.tasks[task] !== undefined && !force) {
+  const taskLine = `deno test -A tests/${name}_concurrency_test.ts`;
+  const byHand = (file: string, why: string): void =>
+    console.log(
+      `${file} ${why}: add the task by hand: "${task}": "${taskLine}"`,
+    );
+  if (configJson !== null) {
+    configJson.tasks ??= {};
+    if (configJson.tasks[task] !== undefined && !force) {
       console.log(
         `kept task ${task} in ${config} (exists; --force replaces it)`,
       );
     } else {
-      json.tasks[task] = `deno test -A tests/${name}_concurrency_test.ts`;
-      await Deno.writeTextFile(config, JSON.stringify(json, null, 2) + "\n");
+      configJson.tasks[task] = taskLine;
+      await Deno.writeTextFile(
+        config,
+        JSON.stringify(configJson, null, 2) + "\n",
+      );
       console.log(`added task ${task} to ${config}`);
     }
-  } else if (existsSync(join(dir, "deno.jsonc"))) {
-    console.log(
-      `deno.jsonc found: add a task by hand: "${task}": "deno test -A tests/${name}_concurrency_test.ts"`,
-    );
+  } else if (configProblem !== null) byHand(config, configProblem);
+  else if (existsSync(join(dir, "deno.jsonc"))) {
+    byHand(join(dir, "deno.jsonc"), "found");
   }
   console.log(`next: deno test -A tests/${name}_concurrency_test.ts`);
   return 0;
@@ -769,7 +871,7 @@ export async function main(args: string[]): Promise<number> {
     }
   } catch (error) {
     if (error instanceof UsageError) {
-      console.error(paint(31, `dbhammer: ${error.message}`));
+      console.error(paint(31, `dbhammer: ${error.message}`, true));
       return 2;
     }
     console.error(
@@ -778,6 +880,7 @@ export async function main(args: string[]): Promise<number> {
         `dbhammer: the harness failed: ${
           error instanceof Error ? error.stack ?? error.message : String(error)
         }`,
+        true,
       ),
     );
     return 3;

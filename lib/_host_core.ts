@@ -92,9 +92,14 @@ export async function runHost(init: HostInit, io: HostIO): Promise<void> {
     send({ type: "outcomes", outcomes: packOutcomes(batch) });
     batch = [];
   };
+  let batchStart = 0;
   const record = (outcome: Outcome): void => {
+    if (batch.length === 0) batchStart = performance.now();
     batch.push(outcome);
-    if (batch.length >= BATCH_SIZE) flush();
+    // Checked here too: writers that never wait never let a timer run.
+    if (
+      batch.length >= BATCH_SIZE || performance.now() - batchStart >= FLUSH_MS
+    ) flush();
     else timer ??= setTimeout(flush, FLUSH_MS);
   };
   try {

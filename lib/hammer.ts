@@ -252,6 +252,8 @@ const LOCK_RELEASE_WAIT_MS = 2000;
 /** How often, and at most how long, a run waits for ended hosts to stop. */
 const QUIESCE_STEP_MS = 25;
 const QUIESCE_MAX_MS = 2000;
+/** Longest wait for a Worker blocked in SQLite's busy handler to return. */
+const QUIESCE_SQLITE_MAX_MS = 30_000;
 
 /** What the orchestrator reads from the database once the hosts are gone. */
 interface AfterRun {
@@ -525,11 +527,24 @@ function orchestrate(
           const p = readProgress(shared, w.id);
           return `${p.state}:${p.opIndex}`;
         }).join(",");
+      // A Worker blocked in SQLite's own busy handler cannot be stopped until
+      // the handler returns, and may commit then: wait out its busy timeout.
+      const blockedInSqlite = settings.mode === "worker" &&
+        settings.busyWait === "sqlite" && settings.busyTimeoutMs > 0 &&
+        moving.some((w) => {
+          const state = readProgress(shared, w.id).state;
+          return state === WriterState.acquiring ||
+            state === WriterState.committing;
+        });
+      const atLeast = blockedInSqlite
+        ? Math.min(settings.busyTimeoutMs + 250, QUIESCE_SQLITE_MAX_MS)
+        : 0;
       let last = snapshot();
-      for (let waited = 0; waited < QUIESCE_MAX_MS; waited += QUIESCE_STEP_MS) {
+      for (let waited = 0; waited < QUIESCE_MAX_MS + atLeast;) {
         await delay(QUIESCE_STEP_MS);
+        waited += QUIESCE_STEP_MS;
         const current = snapshot();
-        if (current === last) return;
+        if (current === last && waited >= atLeast) return;
         last = current;
       }
     };

@@ -39,7 +39,10 @@ function timeline(report: Report): string {
   const timed = report.outcomes.filter((o) =>
     o.startMs !== null && o.endMs !== null
   );
-  const end = Math.max(report.durationMs, ...timed.map((o) => o.endMs!), 1);
+  const end = timed.reduce(
+    (m, o) => Math.max(m, o.endMs!),
+    Math.max(report.durationMs, 1),
+  );
   const x = (ms: number): number => left + (ms / end) * plotWidth;
   const height = writers * lane + 30;
   const parts: string[] = [];
@@ -97,7 +100,7 @@ function histogram(report: Report): string {
     .map((o) => o.endMs! - o.startMs!);
   if (latencies.length === 0) return "<p>No acknowledged operations.</p>";
   const bins = 30;
-  const max = Math.max(...latencies, 0.001);
+  const max = latencies.reduce((m, ms) => Math.max(m, ms), 0.001);
   const counts = new Array(bins).fill(0);
   for (const ms of latencies) {
     counts[Math.min(bins - 1, Math.floor((ms / max) * bins))]++;
@@ -105,7 +108,7 @@ function histogram(report: Report): string {
   const width = 1200;
   const height = 160;
   const barWidth = (width - 20) / bins;
-  const top = Math.max(...counts);
+  const top = counts.reduce((m, n) => Math.max(m, n), 1);
   const bars = counts.map((count, i) => {
     const h = (count / top) * (height - 40);
     return `<g class="bin"><title>${fixed((max / bins) * i)}–${

@@ -267,8 +267,26 @@ Deno.test("cli: bad usage and bad input exit 2 naming the flag or file", async (
       ["run", "--rows", "2", "--table", "nope", "--db", CLI],
       /nope|not a database/,
     ],
+    [
+      ["run", "--strategy", "none", "--busy-timeout", "100"],
+      /Invalid --busy-timeout: 100 conflicts with --strategy none/,
+    ],
+    [
+      ["run", "--strategy", "busy-timeout+busy-timeout"],
+      /Invalid --strategy: "busy-timeout\+busy-timeout": .*two strategies/,
+    ],
+    [["run", "--payload", "10"], /Invalid --payload: 10/],
+    [["run", "--html", dir.path], /Invalid --html: .* is not a file/],
+    [
+      ["run", "--driver", "./no_such_driver.ts"],
+      /Invalid driver module file:\/\/.*no_such_driver\.ts: it cannot be loaded/,
+    ],
+    [
+      ["probe", "--levels", "1,2", "--to", "4"],
+      /Give --levels or --from\/--to, not both/,
+    ],
     [["probe", "--levels", "4,x"], /Invalid --levels: "4,x"/],
-    [["probe", "--from", "8", "--to", "2"], /Invalid to: 2/],
+    [["probe", "--from", "8", "--to", "2"], /Invalid --to: 2/],
     [
       ["init", join(dir.path, "no-such-dir")],
       /Invalid directory: .*no-such-dir does not exist/,
@@ -354,4 +372,92 @@ Deno.test("cli init: scaffolds a passing test, refuses to overwrite, --force doe
     new TextDecoder().decode(run.stderr);
   assert.ok(run.success, out);
   assert.match(out, /ok \| 3 passed \| 0 failed/);
+});
+
+Deno.test("cli: drivers by name or by path from the current directory", async () => {
+  await using dir = await tempDir();
+  await Deno.copyFile(
+    new URL("../fixtures/drivers/custom_node.ts", import.meta.url),
+    join(dir.path, "my_driver.ts"),
+  );
+  // The copy imports the toolkit's types by a relative path: point it here.
+  const text = await Deno.readTextFile(join(dir.path, "my_driver.ts"));
+  await Deno.writeTextFile(
+    join(dir.path, "my_driver.ts"),
+    text.replace('"../../mod.ts"', JSON.stringify(MOD)),
+  );
+  for (
+    const [driver, name] of [["./my_driver.ts", "custom-node"], [
+      "libsql",
+      "libsql",
+    ]]
+  ) {
+    const result = await cli(
+      [
+        "run",
+        "--json",
+        "--rows",
+        "4",
+        "--busy-timeout",
+        "5000",
+        "--driver",
+        driver,
+      ],
+      dir.path,
+    );
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(
+      (JSON.parse(result.stdout) as Report).settings.driverName,
+      name,
+    );
+  }
+});
+
+Deno.test("cli probe: a level past its deadline exits 1 with the levels so far", async () => {
+  const result = await cli([
+    "probe",
+    "--json",
+    "--levels",
+    "1,2",
+    "--transaction",
+    "immediate",
+    "--busy-timeout",
+    "0",
+    "--strategy",
+    "retry",
+    "--hold",
+    "3000",
+    "--deadline",
+    "1000",
+  ]);
+  assert.equal(result.code, 1, result.stderr);
+  assert.match(result.stderr, /deadline: Run passed its deadline of 1000 ms/);
+  const partial = JSON.parse(result.stdout) as {
+    levels: unknown[];
+    deadline: string;
+  };
+  assert.ok(Array.isArray(partial.levels));
+  assert.match(partial.deadline, /passed its deadline/);
+});
+
+Deno.test("cli init: a deno.json it cannot edit leaves the scaffold whole and says what to add", async () => {
+  await using dir = await tempDir();
+  await Deno.writeTextFile(
+    join(dir.path, "deno.json"),
+    '{\n  // my tasks\n  "tasks": {}\n}\n',
+  );
+  const result = await cli(["init", dir.path, "--name", "orders"]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /wrote .*fixtures\/orders\.sql/);
+  assert.match(result.stdout, /wrote .*tests\/orders_concurrency_test\.ts/);
+  assert.match(
+    result.stdout,
+    /deno\.json is not plain JSON \(comments\?\): add the task by hand: "test:orders"/,
+  );
+  assert.match(
+    await Deno.readTextFile(
+      join(dir.path, "tests", "orders_concurrency_test.ts"),
+    ),
+    /from "jsr:@dbhammer\/dbhammer@\^0\.1\.0"/,
+  );
 });
