@@ -34,7 +34,11 @@ export function openConnection(
       const mode = row?.journal_mode;
       if (mode !== undefined && mode !== settings.journalMode) {
         throw new Error(
-          `Cannot set journal_mode to ${settings.journalMode} on ${path}: SQLite kept ${mode}`,
+          `Cannot set journal_mode to ${settings.journalMode} on ${path}: SQLite kept ${mode}${
+            settings.journalMode === "off"
+              ? " (a connection in defensive mode, node:sqlite's default, refuses journal_mode OFF)"
+              : ""
+          }`,
         );
       }
     }

@@ -116,3 +116,10 @@ Deno.test("FixtureDb.connection throws once the fixture is disposed", async () =
   assert.throws(() => db.connection, /Fixture database is closed/);
   await db[Symbol.asyncDispose](); // twice is fine
 });
+
+Deno.test("fixtureDb() explains why node:sqlite refuses journal mode OFF", async () => {
+  await assert.rejects(
+    fixtureDb({ journalMode: "off" }),
+    /Cannot set journal_mode to off .*SQLite kept delete \(a connection in defensive mode, node:sqlite's default, refuses journal_mode OFF\)/,
+  );
+});
