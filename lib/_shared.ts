@@ -78,9 +78,21 @@ export interface SharedInts {
   add(index: number, delta: number): number;
 }
 
+/** Wait slots of the queue strategy, after the writers' progress. */
+const QUEUE_SLOTS = 64;
+
 /** How many integers a run with `writers` writers shares. */
 export function sharedLength(writers: number): number {
-  return HEADER + PER_WRITER * writers;
+  return HEADER + PER_WRITER * writers + QUEUE_SLOTS;
+}
+
+/**
+ * The slot the holder of queue ticket `ticket` waits on. Each ticket waits
+ * on its own slot and a release wakes only the next ticket's, so a hand-off
+ * wakes one writer, not every writer in the queue.
+ */
+export function queueSlot(ticket: number, writers: number): number {
+  return HEADER + PER_WRITER * writers + (ticket % QUEUE_SLOTS);
 }
 
 /** Allocates the shared memory for `writers` writers. */

@@ -10,6 +10,7 @@ import {
   COMMITS,
   delay,
   now,
+  queueSlot,
   SERVING,
   setProgress,
   type SharedInts,
@@ -366,13 +367,16 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
     }
     const ticket = Atomics.add(atomics, TICKET, 1);
     queued = true;
+    const slot = queueSlot(ticket, settings.writers);
     for (;;) {
-      const serving = Atomics.load(atomics, SERVING);
-      if (serving === ticket) return;
+      // Read the slot before SERVING: a release in between changes the slot,
+      // so the wait below returns at once instead of missing it.
+      const seen = Atomics.load(atomics, slot);
+      if (Atomics.load(atomics, SERVING) === ticket) return;
       if (stopped()) {
         throw new StrategyLockError("run stopped while waiting in the queue");
       }
-      const wait = Atomics.waitAsync(atomics, SERVING, serving, 1000);
+      const wait = Atomics.waitAsync(atomics, slot, seen, 1000);
       if (wait.async) await wait.value;
     }
   }
@@ -384,8 +388,10 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
     }
     if (queued) {
       queued = false;
-      Atomics.add(ctx.atomics!, SERVING, 1);
-      Atomics.notify(ctx.atomics!, SERVING);
+      const next = Atomics.add(ctx.atomics!, SERVING, 1) + 1;
+      const slot = queueSlot(next, settings.writers);
+      Atomics.add(ctx.atomics!, slot, 1);
+      Atomics.notify(ctx.atomics!, slot);
     }
   }
 
