@@ -16,7 +16,17 @@ import {
   rejectUnknownOptions,
 } from "./_validate.ts";
 
-/** The journal modes `PRAGMA journal_mode` accepts. */
+/**
+ * The journal modes `PRAGMA journal_mode` accepts.
+ *
+ * @example Check a mode
+ * ```ts
+ * import { JOURNAL_MODES } from "@dbhammer/dbhammer";
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(JOURNAL_MODES.includes("wal"));
+ * ```
+ */
 export const JOURNAL_MODES: readonly JournalMode[] = [
   "delete",
   "truncate",
@@ -35,7 +45,17 @@ export type JournalMode =
   | "wal"
   | "off";
 
-/** The values `PRAGMA synchronous` accepts. */
+/**
+ * The values `PRAGMA synchronous` accepts.
+ *
+ * @example Check a value
+ * ```ts
+ * import { SYNCHRONOUS_MODES } from "@dbhammer/dbhammer";
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(SYNCHRONOUS_MODES.includes("normal"));
+ * ```
+ */
 export const SYNCHRONOUS_MODES: readonly Synchronous[] = [
   "off",
   "normal",

@@ -340,27 +340,105 @@ export interface RunSettings {
   mode: "worker" | "process";
 }
 
-/** Default number of writers of a counter or task run. */
+/**
+ * Default number of writers of a counter or task run.
+ *
+ * @example A counter run without `writers`
+ * ```ts
+ * import { DEFAULT_COUNTER_WRITERS, resolvePlan } from "@dbhammer/dbhammer";
+ * import assert from "node:assert/strict";
+ *
+ * const s = resolvePlan({ db: "/tmp/x.db", workload: { kind: "counter", increments: 1 } });
+ * assert.equal(s.writers, DEFAULT_COUNTER_WRITERS);
+ * ```
+ */
 export const DEFAULT_COUNTER_WRITERS = 4;
-/** Default number of writers of an insert run is one per row, capped at this. */
+/**
+ * Default number of writers of an insert run is one per row, capped at this.
+ *
+ * @example Rows beyond the cap are dealt out
+ * ```ts
+ * import { DEFAULT_MAX_WRITERS, generateRows, resolvePlan } from "@dbhammer/dbhammer";
+ * import assert from "node:assert/strict";
+ *
+ * const rows = generateRows(DEFAULT_MAX_WRITERS + 1);
+ * const s = resolvePlan({ db: "/tmp/x.db", workload: { kind: "insert", table: "t", rows } });
+ * assert.equal(s.writers, DEFAULT_MAX_WRITERS);
+ * ```
+ */
 export const DEFAULT_MAX_WRITERS = 100;
-/** Most writers a run may have. */
+/**
+ * Most writers a run may have.
+ *
+ * @example More writers are refused
+ * ```ts
+ * import { MAX_WRITERS, resolvePlan } from "@dbhammer/dbhammer";
+ * import assert from "node:assert/strict";
+ *
+ * assert.throws(() =>
+ *   resolvePlan({
+ *     db: "/tmp/x.db",
+ *     workload: { kind: "counter", increments: 1 },
+ *     writers: MAX_WRITERS + 1,
+ *   }), RangeError);
+ * ```
+ */
 export const MAX_WRITERS = 4096;
 /**
  * Default cap on the hosts of a run: twice the CPU cores, at least 4. A Worker
  * costs tens of milliseconds and megabytes to start; more threads than this
  * add contention nobody asked for, not parallelism.
+ *
+ * @example 100 writers share the default threads
+ * ```ts
+ * import { DEFAULT_MAX_THREADS, generateRows, resolvePlan } from "@dbhammer/dbhammer";
+ * import assert from "node:assert/strict";
+ *
+ * const rows = generateRows(100);
+ * const s = resolvePlan({ db: "/tmp/x.db", workload: { kind: "insert", table: "t", rows } });
+ * assert.equal(s.threads, Math.min(100, DEFAULT_MAX_THREADS));
+ * ```
  */
 export const DEFAULT_MAX_THREADS: number = Math.max(
   4,
   2 * (navigator.hardwareConcurrency || 1),
 );
-/** Most Workers a run may start. */
+/**
+ * Most Workers a run may start.
+ *
+ * @example The limit
+ * ```ts
+ * import { MAX_THREADS } from "@dbhammer/dbhammer";
+ *
+ * console.log(MAX_THREADS); // 1024
+ * ```
+ */
 export const MAX_THREADS = 1024;
-/** Default deadline of a run, in milliseconds. */
+/**
+ * Default deadline of a run, in milliseconds.
+ *
+ * @example A run's deadline unless set
+ * ```ts
+ * import { DEFAULT_DEADLINE_MS, resolvePlan } from "@dbhammer/dbhammer";
+ * import assert from "node:assert/strict";
+ *
+ * const s = resolvePlan({ db: "/tmp/x.db", workload: { kind: "counter", increments: 1 } });
+ * assert.equal(s.deadlineMs, DEFAULT_DEADLINE_MS);
+ * ```
+ */
 export const DEFAULT_DEADLINE_MS = 180_000;
 
-/** The names of the options in {@linkcode RunOptions}. */
+/**
+ * The names of the options in {@linkcode RunOptions}.
+ *
+ * @example Every run option has a name here
+ * ```ts
+ * import { RUN_OPTION_NAMES } from "@dbhammer/dbhammer";
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(RUN_OPTION_NAMES.includes("busyTimeoutMs"));
+ * ```
+ */
 export const RUN_OPTION_NAMES: readonly (keyof RunOptions)[] = [
   "writers",
   "threads",
