@@ -470,9 +470,7 @@ async function target(
     schemaFile: schema,
     journalMode: journal as never,
   }).catch((error) => {
-    throw error instanceof TypeError || error instanceof RangeError
-      ? new UsageError(error.message)
-      : error;
+    throw asUsage(error);
   });
   if (schema === undefined) {
     createTable(fixture, { name: table, columns: { [column]: "TEXT" } });

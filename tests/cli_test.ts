@@ -254,7 +254,7 @@ Deno.test("cli: bad usage and bad input exit 2 naming the flag or file", async (
     [["run", "--writers", "abc"], /Invalid --writers: "abc"/],
     [["run", "--writers", "0"], /Invalid --writers: "0"/],
     [["run", "--strategy", "magic"], /Invalid --strategy: "magic"/],
-    [["run", "--journal", "sideways"], /journalMode.*sideways/],
+    [["run", "--journal", "sideways"], /Invalid --journal: "sideways"/],
     [
       ["run", "--db", join(dir.path, "missing.db")],
       /Invalid --db: .*missing\.db does not exist/,
@@ -380,11 +380,16 @@ Deno.test("cli: drivers by name or by path from the current directory", async ()
     new URL("../fixtures/drivers/custom_node.ts", import.meta.url),
     join(dir.path, "my_driver.ts"),
   );
-  // The copy imports the toolkit's types by a relative path: point it here.
+  // The copy imports the toolkit by relative paths: point them here.
   const text = await Deno.readTextFile(join(dir.path, "my_driver.ts"));
   await Deno.writeTextFile(
     join(dir.path, "my_driver.ts"),
-    text.replace('"../../mod.ts"', JSON.stringify(MOD)),
+    text.replace('"../../mod.ts"', JSON.stringify(MOD)).replace(
+      '"../../lib/drivers/node_sqlite.ts"',
+      JSON.stringify(
+        new URL("../lib/drivers/node_sqlite.ts", import.meta.url).href,
+      ),
+    ),
   );
   for (
     const [driver, name] of [["./my_driver.ts", "custom-node"], [
