@@ -4,7 +4,8 @@
 import { classifyError } from "./_errors.ts";
 import { packOutcomes } from "./_outcome_codec.ts";
 import type { HostInit, HostMessage } from "./_protocol.ts";
-import { setProgress, type SharedInts, WriterState } from "./_shared.ts";
+import { HostQueue } from "./_queue.ts";
+import { setProgress, type SharedInts, STOP, WriterState } from "./_shared.ts";
 import {
   type Connection,
   journalModeOf,
@@ -102,6 +103,9 @@ export async function runHost(init: HostInit, io: HostIO): Promise<void> {
     ) flush();
     else timer ??= setTimeout(flush, FLUSH_MS);
   };
+  const queue = settings.strategy.queue && io.atomics !== null
+    ? new HostQueue(io.atomics, settings.writers, () => shared.load(STOP) !== 0)
+    : null;
   try {
     await Promise.all(init.writers.map((writer, i) =>
       runWriter({
@@ -110,7 +114,7 @@ export async function runHost(init: HostInit, io: HostIO): Promise<void> {
         connection: connections[i],
         operations: writer.operations,
         shared,
-        atomics: io.atomics,
+        queue,
         record,
         crash: () => {
           flush();

@@ -9,7 +9,7 @@
  * | `busyTimeout(ms)` | SQLite's own busy handler waits up to `ms` |
  * | `retry({ attempts, delayMs, backoff, jitter, maxDelayMs })` | the whole transaction is tried again after a lock error |
  * | `fileLock({ path, timeoutMs, attempts, delayMs })` | an exclusive file lock (flock) is held around each transaction: works across Workers and processes |
- * | `queue()` | writers of one run take turns in FIFO order through shared memory, without sleeping |
+ * | `queue()` | writers of one run take turns through shared memory, without sleeping: hosts in FIFO order, each serving its waiting writers once per turn |
  *
  * @module
  */
@@ -88,7 +88,7 @@ export interface Strategy {
   retry?: Required<RetryOptions>;
   /** Hold a file lock around each transaction. */
   fileLock?: Required<Omit<FileLockOptions, "path">> & { path: string | null };
-  /** Take turns through an in-process FIFO. */
+  /** Take turns through an in-process queue (see {@linkcode queue}). */
   queue?: true;
 }
 
@@ -244,9 +244,13 @@ export function fileLock(options: FileLockOptions = {}): Strategy {
 }
 
 /**
- * An in-process FIFO: the run's writers take turns through shared memory
- * (`SharedArrayBuffer` + `Atomics`), each waiting without sleeping until the
- * one before it has committed. Worker mode only.
+ * An in-process queue: the run's writers take turns through shared memory
+ * (`SharedArrayBuffer` + `Atomics`), waiting without sleeping. The turn goes
+ * to hosts (threads) in FIFO order; a host passes it to each of its writers
+ * that were waiting when it came, one after another, then hands it on. So a
+ * hand-off between threads happens once per round, not once per
+ * transaction, and no writer commits twice while another waits. Worker mode
+ * only.
  *
  * @example Take turns
  * ```ts

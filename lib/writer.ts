@@ -10,15 +10,13 @@ import {
   COMMITS,
   delay,
   now,
-  queueSlot,
-  SERVING,
   setProgress,
   type SharedInts,
   STOP,
-  TICKET,
   WriterState,
   type WriterStateValue,
 } from "./_shared.ts";
+import { type HostQueue, QueueStoppedError } from "./_queue.ts";
 import { type Connection, insertSql, quoteIdent } from "./_sqlite.ts";
 import { holdFor, type RunSettings, type TaskContext } from "./plan.ts";
 import type { Outcome } from "./report.ts";
@@ -49,8 +47,8 @@ export interface WriterContext {
   operations: Operation[];
   /** Shared with the orchestrator: stop flag, commit counter, progress. */
   shared: SharedInts;
-  /** Shared memory for the queue strategy (Worker mode only), else `null`. */
-  atomics: Int32Array | null;
+  /** The host's side of the queue strategy (Worker mode only), else `null`. */
+  queue: HostQueue | null;
   /** Receives each operation's record as soon as it ends. */
   record(outcome: Outcome): void;
   /** Called at the crash point, if this writer has one; never returns. */
@@ -255,6 +253,34 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
     return { rowids, read: null, wrote: null, commitSeq };
   }
 
+  // An insert with nothing to wait for inside it (no hold, no crash point,
+  // no asynchronous busy wait) runs without an await, as an application's
+  // synchronous transaction would, where that cannot change who contends
+  // with whom: the writer has its thread to itself, or the strategy's lock
+  // already lets one writer at a time into a transaction. Writers sharing a
+  // thread otherwise keep interleaving between statements, as concurrent
+  // connections do.
+  const syncInsert = insert !== null && !asyncWait && holdMs === 0 &&
+    crash === null &&
+    (settings.busyWait === "sqlite" || strategy.queue === true ||
+      strategy.fileLock !== undefined);
+
+  function insertRowsSync(op: Operation): TransactionResult {
+    state(WriterState.acquiring);
+    begin.run();
+    if (settings.transaction !== "deferred") state(WriterState.holding);
+    const rowids: number[] = [];
+    for (const values of op.rows) {
+      const result = insert!.run(...values);
+      state(WriterState.holding);
+      rowids.push(Number(result.lastInsertRowid));
+    }
+    const commitSeq = nextCommit();
+    state(WriterState.committing);
+    commit.run();
+    return { rowids, read: null, wrote: null, commitSeq };
+  }
+
   async function incrementCounter(index: number): Promise<TransactionResult> {
     const { by, transaction } = settings.counter!;
     const readValue = (): number => {
@@ -361,24 +387,18 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
   }
 
   async function acquireQueue(): Promise<void> {
-    const atomics = ctx.atomics;
-    if (atomics === null) {
+    if (ctx.queue === null) {
       throw new Error("The queue strategy needs Worker mode (shared memory)");
     }
-    const ticket = Atomics.add(atomics, TICKET, 1);
-    queued = true;
-    const slot = queueSlot(ticket, settings.writers);
-    for (;;) {
-      // Read the slot before SERVING: a release in between changes the slot,
-      // so the wait below returns at once instead of missing it.
-      const seen = Atomics.load(atomics, slot);
-      if (Atomics.load(atomics, SERVING) === ticket) return;
-      if (stopped()) {
-        throw new StrategyLockError("run stopped while waiting in the queue");
+    try {
+      await ctx.queue.acquire();
+    } catch (error) {
+      if (error instanceof QueueStoppedError) {
+        throw new StrategyLockError(error.message);
       }
-      const wait = Atomics.waitAsync(atomics, slot, seen, 1000);
-      if (wait.async) await wait.value;
+      throw error;
     }
+    queued = true;
   }
 
   function release(): void {
@@ -388,10 +408,7 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
     }
     if (queued) {
       queued = false;
-      const next = Atomics.add(ctx.atomics!, SERVING, 1) + 1;
-      const slot = queueSlot(next, settings.writers);
-      Atomics.add(ctx.atomics!, slot, 1);
-      Atomics.notify(ctx.atomics!, slot);
+      ctx.queue!.release();
     }
   }
 
@@ -419,7 +436,9 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
         }
         const txStart = now();
         try {
-          result = settings.workload === "insert"
+          result = syncInsert
+            ? insertRowsSync(op)
+            : settings.workload === "insert"
             ? await insertRows(op, index)
             : settings.workload === "counter"
             ? await incrementCounter(index)

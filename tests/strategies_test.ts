@@ -88,6 +88,37 @@ for (
   });
 }
 
+Deno.test("queue(): writers sharing hosts take turns; between two commits of a writer no other writer commits twice", async () => {
+  await using db = await messagesDb();
+  const report = await insertRowsInParallel(db, generateRows(6 * 8), {
+    table: "messages",
+    writers: 6,
+    threads: 2,
+    strategy: queue(),
+  });
+  assertNoLockErrors(report);
+  assert.equal(report.ok, 48);
+  assertAcknowledged(db, report);
+  const order = report.outcomes
+    .toSorted((a, b) => a.commitSeq! - b.commitSeq!)
+    .map((o) => o.writer);
+  const last = new Map<number, number>();
+  order.forEach((writer, i) => {
+    const before = last.get(writer);
+    if (before !== undefined) {
+      const between = order.slice(before + 1, i);
+      assert.equal(
+        new Set(between).size,
+        between.length,
+        `between commits ${before} and ${i} of writer ${writer}: ${
+          between.join(" ")
+        }`,
+      );
+    }
+    last.set(writer, i);
+  });
+});
+
 Deno.test("compose() layers a file lock with retries", async () => {
   await using db = await messagesDb();
   const report = await insertRowsInParallel(db, generateRows(40), {

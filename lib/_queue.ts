@@ -1,0 +1,99 @@
+// Private: the queue strategy. Writers take turns through a ticket lock in
+// shared memory, taken by hosts (threads), not by writers: a host that gets
+// the turn passes it to each of its own writers that were waiting when it
+// came, one after another and without going back to the event loop, then
+// hands it to the next host in FIFO order. Every writer still gets at most
+// one transaction per turn of its host, so no writer waits for more than one
+// round of the others; and a hand-off between threads, the slow part, happens
+// once per round instead of once per transaction.
+import { queueSlot, SERVING, TICKET } from "./_shared.ts";
+
+/** A writer's wait for its turn ended because the run is stopping. */
+export class QueueStoppedError extends Error {}
+
+interface Waiter {
+  resolve(): void;
+  reject(error: Error): void;
+}
+
+/** One host's side of the queue: shared by the writers of that host. */
+export class HostQueue {
+  #atomics: Int32Array;
+  #writers: number;
+  #stopped: () => boolean;
+  #waiting: Waiter[] = [];
+  /** Whether this host holds the turn (one of its writers is using it). */
+  #holding = false;
+  /** Whether this host has a ticket and waits for it to be served. */
+  #requested = false;
+  /** Hand-offs left within this host in the current turn. */
+  #budget = 0;
+
+  /**
+   * @param atomics The run's shared memory.
+   * @param writers The run's number of writers (sizes the wait slots).
+   * @param stopped Whether the run is stopping.
+   */
+  constructor(atomics: Int32Array, writers: number, stopped: () => boolean) {
+    this.#atomics = atomics;
+    this.#writers = writers;
+    this.#stopped = stopped;
+  }
+
+  /** Resolves when the calling writer has the turn. */
+  acquire(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.#waiting.push({ resolve, reject });
+      if (!this.#holding && !this.#requested) this.#request();
+    });
+  }
+
+  /** Ends the calling writer's turn. */
+  release(): void {
+    if (this.#waiting.length > 0 && this.#budget > 0) {
+      this.#serveNext();
+      return;
+    }
+    this.#holding = false;
+    const atomics = this.#atomics;
+    const next = Atomics.add(atomics, SERVING, 1) + 1;
+    const slot = queueSlot(next, this.#writers);
+    Atomics.add(atomics, slot, 1);
+    Atomics.notify(atomics, slot);
+    if (this.#waiting.length > 0) this.#request();
+  }
+
+  #serveNext(): void {
+    this.#budget--;
+    this.#waiting.shift()!.resolve();
+  }
+
+  async #request(): Promise<void> {
+    this.#requested = true;
+    const atomics = this.#atomics;
+    const ticket = Atomics.add(atomics, TICKET, 1);
+    const slot = queueSlot(ticket, this.#writers);
+    for (;;) {
+      // Read the slot before SERVING: a release in between changes the slot,
+      // so the wait below returns at once instead of missing it.
+      const seen = Atomics.load(atomics, slot);
+      if (Atomics.load(atomics, SERVING) === ticket) break;
+      if (this.#stopped()) {
+        this.#requested = false;
+        const error = new QueueStoppedError(
+          "run stopped while waiting in the queue",
+        );
+        for (const waiter of this.#waiting.splice(0)) waiter.reject(error);
+        return;
+      }
+      const wait = Atomics.waitAsync(atomics, slot, seen, 1000);
+      if (wait.async) await wait.value;
+    }
+    this.#requested = false;
+    this.#holding = true;
+    // The writers waiting now get one turn each; those that come back
+    // wait for the host's next turn.
+    this.#budget = this.#waiting.length;
+    this.#serveNext();
+  }
+}

@@ -1,0 +1,107 @@
+// The queue strategy's turn-taking, with two hosts' queues on one shared
+// memory in this thread: the order of turns is exact, not sampled.
+import assert from "node:assert/strict";
+import { HostQueue, QueueStoppedError } from "../lib/_queue.ts";
+import { allocateShared } from "../lib/_shared.ts";
+
+const WRITERS = 5;
+
+// A pending Atomics.waitAsync does not keep Deno's event loop alive (a
+// host's Worker stays alive for its message handler); a timer does here.
+async function alive<T>(work: Promise<T>): Promise<T> {
+  const timer = setInterval(() => {}, 1000);
+  try {
+    return await work;
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+function twoHosts(stopped = () => false): [HostQueue, HostQueue] {
+  const atomics = new Int32Array(allocateShared(WRITERS));
+  return [
+    new HostQueue(atomics, WRITERS, stopped),
+    new HostQueue(atomics, WRITERS, stopped),
+  ];
+}
+
+Deno.test("queue: a host serves each of its waiting writers once, then hands the turn to the next host in FIFO order", async () => {
+  const [a, b] = twoHosts();
+  const turns: string[] = [];
+  let inside = 0;
+  const writer = async (host: HostQueue, name: string, ops: number) => {
+    for (let i = 0; i < ops; i++) {
+      await host.acquire();
+      inside++;
+      assert.equal(inside, 1, `${name} has the turn alone`);
+      turns.push(name);
+      await Promise.resolve(); // the transaction
+      inside--;
+      host.release();
+    }
+  };
+  await alive(Promise.all([
+    writer(a, "a0", 3),
+    writer(a, "a1", 3),
+    writer(a, "a2", 3),
+    writer(b, "b0", 3),
+    writer(b, "b1", 3),
+  ]));
+  // a0 found the turn free; a1 and a2 came while a0 had it, so they wait
+  // for A's next turn, after B's (B took its ticket before A's second).
+  assert.deepEqual(turns, [
+    ...["a0", "b0", "b1", "a1", "a2"],
+    ...["a0", "b0", "b1", "a1", "a2"],
+    ...["a0", "b0", "b1", "a1", "a2"],
+  ]);
+});
+
+Deno.test("queue: between two turns of a writer, no other writer has two", async () => {
+  const [a, b] = twoHosts();
+  const turns: string[] = [];
+  const writer = async (host: HostQueue, name: string, ops: number) => {
+    for (let i = 0; i < ops; i++) {
+      await host.acquire();
+      turns.push(name);
+      // Transactions of different lengths, some ending on a timer.
+      if ((i + name.length) % 3 === 0) {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+      host.release();
+    }
+  };
+  await alive(Promise.all([
+    writer(a, "a0", 6),
+    writer(a, "a1", 4),
+    writer(b, "b0", 5),
+    writer(b, "b11", 6),
+    writer(b, "b222", 3),
+  ]));
+  assert.equal(turns.length, 24);
+  const last = new Map<string, number>();
+  turns.forEach((name, i) => {
+    const before = last.get(name);
+    if (before !== undefined) {
+      const between = turns.slice(before + 1, i);
+      assert.equal(
+        new Set(between).size,
+        between.length,
+        `between turns ${before} and ${i} of ${name}: ${between.join(" ")}`,
+      );
+    }
+    last.set(name, i);
+  });
+});
+
+Deno.test("queue: a writer waiting when the run stops is refused with QueueStoppedError", async () => {
+  let stop = false;
+  const [a, b] = twoHosts(() => stop);
+  await a.acquire(); // A holds the turn and never gives it back
+  const waiting = b.acquire();
+  stop = true;
+  await assert.rejects(
+    alive(waiting),
+    QueueStoppedError,
+    "run stopped while waiting in the queue",
+  );
+});
