@@ -22,11 +22,23 @@ import { acknowledgement } from "../lib/_acknowledged.ts";
 
 const SECTIONS = ["orchestration", "strategies", "overhead"];
 const CHILD = "--orchestration-child";
-const args = Deno.args.filter((a) => !a.startsWith("--runs="));
-const runsArg = Deno.args.find((a) => a.startsWith("--runs="));
-const RUNS_OVERRIDE = runsArg === undefined
-  ? undefined
-  : Number(runsArg.slice("--runs=".length));
+const args = Deno.args.filter((a) => !/^--(runs|writers|seconds)=/.test(a));
+const option = (name: string): string | undefined =>
+  Deno.args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const runsArg = option("runs");
+const RUNS_OVERRIDE = runsArg === undefined ? undefined : Number(runsArg);
+// `--writers=32` (or `--writers=1,8`): the strategies section's levels.
+const WRITER_LEVELS = (option("writers") ?? "1,8,32").split(",").map(Number);
+// `--seconds=N`: how much of the ceiling's work each strategies run commits.
+const SECONDS = Number(option("seconds") ?? 2);
+for (const n of [RUNS_OVERRIDE ?? 1, ...WRITER_LEVELS, SECONDS]) {
+  if (!Number.isInteger(n) || n < 1) {
+    console.error(
+      `Invalid --runs, --writers or --seconds: ${n} (expected whole numbers ≥ 1)`,
+    );
+    Deno.exit(2);
+  }
+}
 const chosen = args[0] === CHILD ? [] : args.length === 0 ? SECTIONS : args;
 for (const name of chosen) {
   if (!SECTIONS.includes(name)) {
@@ -85,20 +97,38 @@ async function bareLoop(
   }
 }
 
-/** One insert run on a fresh database. */
+/** The process's peak RSS so far from Linux's VmHWM, or `null` elsewhere. */
+function peakRssFromProc(): number | null {
+  try {
+    const status = Deno.readTextFileSync("/proc/self/status");
+    const kib = status.match(/^VmHWM:\s+(\d+) kB$/m)?.[1];
+    return kib === undefined ? null : Number(kib) * 1024;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * One insert run on a fresh database. With `measureRss`, also the process's
+ * peak RSS: the kernel's high-water mark where there is one, else sampled
+ * every 5 ms (a timer on the main thread, so only where RSS is wanted).
+ */
 async function insertRun(
   journalMode: JournalMode,
   synchronous: Synchronous,
   rows: number,
   options: { writers: number; threads?: number; strategy?: Strategy },
+  measureRss = false,
 ): Promise<{ report: Report; wallMs: number; peakRss: number; lost: number }> {
   await using db = await fixtureDb({ journalMode, synchronous });
   createTable(db, { name: "messages", columns: { msg: "TEXT" } });
   const data = generateRows(rows);
   let peakRss = Deno.memoryUsage().rss;
-  const sampler = setInterval(() => {
-    peakRss = Math.max(peakRss, Deno.memoryUsage().rss);
-  }, 5);
+  const sampler = measureRss && peakRssFromProc() === null
+    ? setInterval(() => {
+      peakRss = Math.max(peakRss, Deno.memoryUsage().rss);
+    }, 5)
+    : undefined;
   const started = performance.now();
   try {
     const report = await insertRowsInParallel(db, data, {
@@ -106,7 +136,7 @@ async function insertRun(
       ...options,
     });
     const wallMs = performance.now() - started;
-    peakRss = Math.max(peakRss, Deno.memoryUsage().rss);
+    peakRss = Math.max(peakRss, Deno.memoryUsage().rss, peakRssFromProc() ?? 0);
     const lost = acknowledgement(db, report).lost.length;
     return { report, wallMs, peakRss, lost };
   } finally {
@@ -131,7 +161,7 @@ if (args[0] === CHILD) {
     writers,
     threads,
     strategy: busyTimeout(5000),
-  });
+  }, true);
   const result: OrchestrationResult = {
     wallMs: r.wallMs,
     peakRss: r.peakRss,
@@ -208,10 +238,10 @@ if (chosen.includes("orchestration")) {
 }
 
 if (chosen.includes("strategies")) {
-  // Each run commits about half a second's worth of rows at the ceiling's
-  // rate, so start-up (waking the hosts) does not count for more than it
-  // would in a real workload.
-  const TARGET_SECONDS = 0.5;
+  // Each run commits a few seconds' worth of rows at the ceiling's rate, so
+  // start-up (waking the hosts, their code still unoptimised) does not count
+  // for more than it would in a sustained workload.
+  const TARGET_SECONDS = SECONDS;
   const RUNS = RUNS_OVERRIDE ?? 3;
   const STRATEGIES: [string, () => Strategy][] = [
     ["none", none],
@@ -222,18 +252,18 @@ if (chosen.includes("strategies")) {
   ];
   console.log("");
   console.log(
-    `## Strategies: one-row transactions, about ${TARGET_SECONDS} s of the ceiling's work per run, default threads; % of ceiling = commits/s over one connection alone with the same settings, measured just before each run (medians of ${RUNS} pairs)`,
+    `## Strategies: one-row transactions, about ${TARGET_SECONDS} s of the ceiling's work per run, default threads; % of ceiling = commits/s over one connection alone with the same settings, measured just before and just after each run (median of ${RUNS} runs, and their range)`,
   );
   console.log("");
   console.log(
-    "| journal / sync | writers | strategy | commits/s | % of ceiling | ok/intended |",
+    "| journal / sync | writers | strategy | commits/s | % of ceiling | runs (min–max) | ok/intended |",
   );
-  console.log("| --- | ---: | --- | ---: | ---: | ---: |");
+  console.log("| --- | ---: | --- | ---: | ---: | ---: | ---: |");
   const best: string[] = [];
   for (const [journalMode, synchronous] of CONFIGS) {
     const estimate = await bareLoop(journalMode, synchronous, 512);
     const ROWS = Math.min(
-      20_000,
+      100_000,
       Math.max(512, Math.round(estimate * TARGET_SECONDS)),
     );
     const ceilings: number[] = [];
@@ -245,32 +275,39 @@ if (chosen.includes("strategies")) {
     console.log(
       `| ${config} | 1 | bare loop (ceiling) | ${
         base.toFixed(0)
-      } | 100 % | ${ROWS}/${ROWS} |`,
+      } | 100 % | | ${ROWS}/${ROWS} |`,
     );
-    for (const writers of [1, 8, 32]) {
+    for (const writers of WRITER_LEVELS) {
       const ratios: [string, number][] = [];
       for (const [name, make] of STRATEGIES) {
         // The disk's speed drifts (fsync on a shared machine): each run is
-        // paired with a ceiling measured just before it, and the ratio is
-        // the median of the pairs.
+        // compared with the mean of the ceilings measured just before and
+        // just after it, and the ratio is the median of those comparisons.
         const runs = [];
         const pairRatios: number[] = [];
+        let ceilingBefore = await bareLoop(journalMode, synchronous, ROWS);
         for (let i = 0; i < RUNS; i++) {
-          const ceilingNow = await bareLoop(journalMode, synchronous, ROWS);
           const run = await insertRun(journalMode, synchronous, ROWS, {
             writers,
             strategy: make(),
           });
+          const ceilingAfter = await bareLoop(journalMode, synchronous, ROWS);
           runs.push(run);
-          pairRatios.push(run.report.commitsPerSec / ceilingNow);
+          pairRatios.push(
+            run.report.commitsPerSec / ((ceilingBefore + ceilingAfter) / 2),
+          );
+          ceilingBefore = ceilingAfter;
         }
         const rate = median(runs.map((r) => r.report.commitsPerSec));
         const ratio = median(pairRatios);
         const ok = median(runs.map((r) => r.report.ok));
         if (ok === ROWS) ratios.push([name, ratio]);
+        const pct = (r: number): string => (r * 100).toFixed(0);
         console.log(
           `| ${config} | ${writers} | ${name} | ${rate.toFixed(0)} | ${
-            (ratio * 100).toFixed(0)
+            pct(ratio)
+          } % | ${pct(Math.min(...pairRatios))}–${
+            pct(Math.max(...pairRatios))
           } % | ${ok}/${ROWS} |`,
         );
       }
@@ -295,31 +332,40 @@ if (chosen.includes("strategies")) {
 }
 
 if (chosen.includes("overhead")) {
-  const ROWS = 5000;
   const RUNS = RUNS_OVERRIDE ?? 5;
   console.log("");
   console.log(
-    `## Overhead: one writer through hammer vs a bare loop on the same driver, ${ROWS} one-row transactions (median of ${RUNS} interleaved runs)`,
+    `## Overhead: one writer through hammer vs a bare loop on the same driver, one-row transactions, about ${SECONDS} s of the bare loop's work per run; each run compared with the bare loop just before and just after it (median of ${RUNS} runs, and their range)`,
   );
   console.log("");
-  console.log("| journal / sync | bare loop | hammer, 1 writer | ratio |");
-  console.log("| --- | ---: | ---: | ---: |");
+  console.log(
+    "| journal / sync | rows | bare loop | hammer, 1 writer | ratio | runs (min–max) |",
+  );
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
   for (const [journalMode, synchronous] of CONFIGS) {
-    const bare: number[] = [];
+    const estimate = await bareLoop(journalMode, synchronous, 2000);
+    const rows = Math.min(
+      200_000,
+      Math.max(5000, Math.round(estimate * SECONDS)),
+    );
+    const bare: number[] = [await bareLoop(journalMode, synchronous, rows)];
     const hammered: number[] = [];
+    const ratios: number[] = [];
     for (let i = 0; i < RUNS; i++) {
-      bare.push(await bareLoop(journalMode, synchronous, ROWS));
-      const { report } = await insertRun(journalMode, synchronous, ROWS, {
+      const { report } = await insertRun(journalMode, synchronous, rows, {
         writers: 1,
       });
+      bare.push(await bareLoop(journalMode, synchronous, rows));
       hammered.push(report.commitsPerSec);
+      ratios.push(report.commitsPerSec / ((bare[i] + bare[i + 1]) / 2));
     }
-    const b = median(bare);
-    const h = median(hammered);
+    const pct = (r: number): string => (r * 100).toFixed(0);
     console.log(
-      `| ${journalMode} / ${synchronous} | ${b.toFixed(0)} | ${
-        h.toFixed(0)
-      } | ${(h / b * 100).toFixed(0)} % |`,
+      `| ${journalMode} / ${synchronous} | ${rows} | ${
+        median(bare).toFixed(0)
+      } | ${median(hammered).toFixed(0)} | ${pct(median(ratios))} % | ${
+        pct(Math.min(...ratios))
+      }–${pct(Math.max(...ratios))} % |`,
     );
   }
   console.log("");
