@@ -2,7 +2,7 @@
 // connection per writer with the run's settings, report ready, wait for the
 // start, run the writers, send every outcome, close the connections.
 import { classifyError } from "./_errors.ts";
-import { packOutcomes } from "./_outcome_codec.ts";
+import { OutcomePacker } from "./_outcome_codec.ts";
 import type { HostInit, HostMessage } from "./_protocol.ts";
 import { HostQueue } from "./_queue.ts";
 import { setProgress, type SharedInts, STOP, WriterState } from "./_shared.ts";
@@ -84,22 +84,21 @@ export async function runHost(init: HostInit, io: HostIO): Promise<void> {
   // a fast commit. A batch leaves within FLUSH_MS, at BATCH_SIZE, before a
   // crash point and at the end; an operation whose outcome never arrives is
   // settled against the database as unknown.
-  let batch: Outcome[] = [];
+  const packer = new OutcomePacker();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const flush = (): void => {
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
-    if (batch.length === 0) return;
-    send({ type: "outcomes", outcomes: packOutcomes(batch) });
-    batch = [];
+    if (packer.size === 0) return;
+    send({ type: "outcomes", outcomes: packer.take() });
   };
   let batchStart = 0;
   const record = (outcome: Outcome): void => {
-    if (batch.length === 0) batchStart = performance.now();
-    batch.push(outcome);
+    if (packer.size === 0) batchStart = performance.now();
+    packer.add(outcome);
     // Checked here too: writers that never wait never let a timer run.
     if (
-      batch.length >= BATCH_SIZE || performance.now() - batchStart >= FLUSH_MS
+      packer.size >= BATCH_SIZE || performance.now() - batchStart >= FLUSH_MS
     ) flush();
     else timer ??= setTimeout(flush, FLUSH_MS);
   };

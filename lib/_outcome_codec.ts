@@ -30,18 +30,30 @@ const orNull = (value: number): number | null =>
   Number.isNaN(value) ? null : value;
 
 /**
- * Packs outcomes as recorded by a writer. Keys and fingerprints stay behind:
- * the orchestrator has them, by writer and sequence number.
+ * Packs outcomes one at a time, as writers record them, into a batch that
+ * grows as needed: no array of records to walk again at send time. Keys and
+ * fingerprints stay behind: the orchestrator has them, by writer and
+ * sequence number.
  */
-export function packOutcomes(outcomes: readonly Outcome[]): PackedOutcomes {
-  const fixed = new Float64Array(outcomes.length * FIELDS);
-  let listLength = 0;
-  for (const o of outcomes) listLength += o.rowids.length;
-  const lists = new Float64Array(listLength);
-  const messages: [number, string][] = [];
-  let at = 0;
-  outcomes.forEach((o, i) => {
-    const f = i * FIELDS;
+export class OutcomePacker {
+  #fixed = new Float64Array(64 * FIELDS);
+  #lists = new Float64Array(64);
+  #count = 0;
+  #listLength = 0;
+  #messages: [number, string][] = [];
+
+  /** Outcomes packed since the last {@linkcode take}. */
+  get size(): number {
+    return this.#count;
+  }
+
+  /** Packs one outcome. */
+  add(o: Outcome): void {
+    const f = this.#count * FIELDS;
+    if (f + FIELDS > this.#fixed.length) {
+      this.#fixed = grown(this.#fixed, f + FIELDS);
+    }
+    const fixed = this.#fixed;
     fixed[f] = o.writer;
     fixed[f + 1] = o.seq;
     fixed[f + 2] = KIND_INDEX.get(o.outcome)!;
@@ -55,10 +67,41 @@ export function packOutcomes(outcomes: readonly Outcome[]): PackedOutcomes {
     fixed[f + 10] = orNaN(o.read);
     fixed[f + 11] = orNaN(o.wrote);
     fixed[f + 12] = o.rowids.length;
-    for (const rowid of o.rowids) lists[at++] = rowid;
-    if (o.message !== null) messages.push([i, o.message]);
-  });
-  return { fixed, lists, messages };
+    const end = this.#listLength + o.rowids.length;
+    if (end > this.#lists.length) this.#lists = grown(this.#lists, end);
+    for (const rowid of o.rowids) this.#lists[this.#listLength++] = rowid;
+    if (o.message !== null) this.#messages.push([this.#count, o.message]);
+    this.#count++;
+  }
+
+  /** The outcomes packed so far, as one batch; the packer starts empty. */
+  take(): PackedOutcomes {
+    const packed = {
+      fixed: this.#fixed.slice(0, this.#count * FIELDS),
+      lists: this.#lists.slice(0, this.#listLength),
+      messages: this.#messages,
+    };
+    this.#count = 0;
+    this.#listLength = 0;
+    this.#messages = [];
+    return packed;
+  }
+}
+
+function grown(
+  array: Float64Array<ArrayBuffer>,
+  least: number,
+): Float64Array<ArrayBuffer> {
+  const bigger = new Float64Array(Math.max(least, array.length * 2));
+  bigger.set(array);
+  return bigger;
+}
+
+/** Packs outcomes as recorded by writers (see {@linkcode OutcomePacker}). */
+export function packOutcomes(outcomes: readonly Outcome[]): PackedOutcomes {
+  const packer = new OutcomePacker();
+  for (const o of outcomes) packer.add(o);
+  return packer.take();
 }
 
 /** An operation's keys and fingerprints, as the orchestrator assigned them. */

@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { packOutcomes, unpackOutcomes } from "../lib/_outcome_codec.ts";
+import {
+  OutcomePacker,
+  packOutcomes,
+  unpackOutcomes,
+} from "../lib/_outcome_codec.ts";
 import type { Outcome } from "../mod.ts";
 
 Deno.test("packed outcomes unpack to what was recorded, nulls and messages included", () => {
@@ -58,4 +62,43 @@ Deno.test("packed outcomes unpack to what was recorded, nulls and messages inclu
     { ...recorded[1], fingerprints: ["c"] },
   ]);
   assert.deepEqual(unpackOutcomes(packOutcomes([]), () => ops["0/0"]), []);
+});
+
+Deno.test("the packer grows past its first buffers and starts empty after each batch", () => {
+  const outcome = (seq: number): Outcome => ({
+    writer: seq % 3,
+    seq,
+    keys: [seq],
+    outcome: seq % 7 === 0 ? "busy" : "ok",
+    code: seq % 7 === 0 ? 5 : null,
+    message: seq % 7 === 0 ? `locked ${seq}` : null,
+    attempts: 1,
+    startMs: seq,
+    endMs: seq + 0.5,
+    lockWaitMs: 0,
+    txMs: 0.5,
+    commitSeq: seq % 7 === 0 ? null : seq,
+    // Several rowids each, so the rowid list outgrows its buffer too.
+    rowids: seq % 7 === 0 ? [] : [seq * 10, seq * 10 + 1, seq * 10 + 2],
+    read: null,
+    wrote: null,
+    resolved: null,
+    fingerprints: [],
+  });
+  const first = Array.from({ length: 300 }, (_, i) => outcome(i));
+  const second = Array.from({ length: 5 }, (_, i) => outcome(1000 + i));
+  const packer = new OutcomePacker();
+  for (const o of first) packer.add(o);
+  assert.equal(packer.size, 300);
+  const batch1 = structuredClone(packer.take());
+  assert.equal(packer.size, 0);
+  for (const o of second) packer.add(o);
+  const batch2 = structuredClone(packer.take());
+  const byOp = (_writer: number, seq: number) => ({
+    keys: [seq],
+    fingerprints: [],
+  });
+  assert.deepEqual(unpackOutcomes(batch1, byOp), first);
+  assert.deepEqual(unpackOutcomes(batch2, byOp), second);
+  assert.deepEqual(unpackOutcomes(packer.take(), byOp), []);
 });
