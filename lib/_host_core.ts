@@ -103,7 +103,12 @@ export async function runHost(init: HostInit, io: HostIO): Promise<void> {
     else timer ??= setTimeout(flush, FLUSH_MS);
   };
   const queue = settings.strategy.queue && io.atomics !== null
-    ? new HostQueue(io.atomics, settings.writers, () => shared.load(STOP) !== 0)
+    ? new HostQueue(
+      io.atomics,
+      settings.writers,
+      init.hostId,
+      () => shared.load(STOP) !== 0,
+    )
     : null;
   try {
     await Promise.all(init.writers.map((writer, i) =>

@@ -6,7 +6,7 @@
 // one transaction per turn of its host, so no writer waits for more than one
 // round of the others; and a hand-off between threads, the slow part, happens
 // once per round instead of once per transaction.
-import { queueSlot, SERVING, TICKET } from "./_shared.ts";
+import { HOLDER, queueSlot, SERVING, TICKET } from "./_shared.ts";
 
 /** A writer's wait for its turn ended because the run is stopping. */
 export class QueueStoppedError extends Error {}
@@ -20,6 +20,7 @@ interface Waiter {
 export class HostQueue {
   #atomics: Int32Array;
   #writers: number;
+  #holder: number;
   #stopped: () => boolean;
   #waiting: Waiter[] = [];
   /** Whether this host holds the turn (one of its writers is using it). */
@@ -32,11 +33,18 @@ export class HostQueue {
   /**
    * @param atomics The run's shared memory.
    * @param writers The run's number of writers (sizes the wait slots).
+   * @param hostId This host's id.
    * @param stopped Whether the run is stopping.
    */
-  constructor(atomics: Int32Array, writers: number, stopped: () => boolean) {
+  constructor(
+    atomics: Int32Array,
+    writers: number,
+    hostId: number,
+    stopped: () => boolean,
+  ) {
     this.#atomics = atomics;
     this.#writers = writers;
+    this.#holder = hostId + 1;
     this.#stopped = stopped;
   }
 
@@ -55,11 +63,7 @@ export class HostQueue {
       return;
     }
     this.#holding = false;
-    const atomics = this.#atomics;
-    const next = Atomics.add(atomics, SERVING, 1) + 1;
-    const slot = queueSlot(next, this.#writers);
-    Atomics.add(atomics, slot, 1);
-    Atomics.notify(atomics, slot);
+    passTurn(this.#atomics, this.#writers, this.#holder);
     if (this.#waiting.length > 0) this.#request();
   }
 
@@ -91,9 +95,36 @@ export class HostQueue {
     }
     this.#requested = false;
     this.#holding = true;
+    Atomics.store(atomics, HOLDER, this.#holder);
     // The writers waiting now get one turn each; those that come back
     // wait for the host's next turn.
     this.#budget = this.#waiting.length;
     this.#serveNext();
   }
+}
+
+/**
+ * Hands the turn to the next ticket if host `holder - 1` still holds it.
+ * Exactly one caller wins for each turn: the host itself, or the
+ * orchestrator for a host that died holding it.
+ */
+function passTurn(atomics: Int32Array, writers: number, holder: number): void {
+  if (Atomics.compareExchange(atomics, HOLDER, holder, 0) !== holder) return;
+  const next = Atomics.add(atomics, SERVING, 1) + 1;
+  const slot = queueSlot(next, writers);
+  Atomics.add(atomics, slot, 1);
+  Atomics.notify(atomics, slot);
+}
+
+/**
+ * For the orchestrator: passes on the turn of host `hostId` if it ended
+ * holding it (killed or crashed in a writer's turn), so the other hosts'
+ * writers are not left waiting for a turn that would never come back.
+ */
+export function releaseDeadHost(
+  atomics: Int32Array,
+  writers: number,
+  hostId: number,
+): void {
+  passTurn(atomics, writers, hostId + 1);
 }

@@ -12,6 +12,8 @@ export const COMMITS = 2;
 export const TICKET = 3;
 /** Index of the ticket the queue strategy is serving. */
 export const SERVING = 4;
+/** Index of the queue's holder: the id + 1 of the host with the turn, or 0. */
+export const HOLDER = 5;
 const HEADER = 6;
 const PER_WRITER = 2;
 

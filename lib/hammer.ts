@@ -32,6 +32,7 @@ import { classifyError } from "./_errors.ts";
 import { loadDriver } from "./_driver_load.ts";
 import { type OperationOf, unpackOutcomes } from "./_outcome_codec.ts";
 import { fingerprint, readNewRows } from "./_fingerprint.ts";
+import { releaseDeadHost } from "./_queue.ts";
 import {
   type Connection,
   journalModeOf,
@@ -511,6 +512,14 @@ function orchestrate(
       host.status = status;
       host.error = error;
       host.handle.kill();
+      // A host that ended in a writer's turn of the queue never passes it
+      // on: pass it once the host is gone, so the other hosts go on.
+      if (settings.strategy.queue && coordination.buffer !== null) {
+        const atomics = new Int32Array(coordination.buffer);
+        host.handle.closed.then(() =>
+          releaseDeadHost(atomics, settings.writers, host.id)
+        );
+      }
     };
     // Every host gone: Workers terminated, processes exited, pipes closed.
     // A terminated Worker's thread may still run a few operations before it

@@ -1,27 +1,38 @@
 // The queue strategy's turn-taking, with two hosts' queues on one shared
 // memory in this thread: the order of turns is exact, not sampled.
 import assert from "node:assert/strict";
-import { HostQueue, QueueStoppedError } from "../lib/_queue.ts";
+import {
+  HostQueue,
+  QueueStoppedError,
+  releaseDeadHost,
+} from "../lib/_queue.ts";
 import { allocateShared } from "../lib/_shared.ts";
 
 const WRITERS = 5;
 
 // A pending Atomics.waitAsync does not keep Deno's event loop alive (a
-// host's Worker stays alive for its message handler); a timer does here.
+// host's Worker stays alive for its message handler); a timer does here. A
+// turn that never comes fails the test instead of hanging it.
 async function alive<T>(work: Promise<T>): Promise<T> {
-  const timer = setInterval(() => {}, 1000);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error("timed out waiting for a turn")),
+      5000,
+    );
+  });
   try {
-    return await work;
+    return await Promise.race([work, timeout]);
   } finally {
-    clearInterval(timer);
+    clearTimeout(timer);
   }
 }
 
 function twoHosts(stopped = () => false): [HostQueue, HostQueue] {
   const atomics = new Int32Array(allocateShared(WRITERS));
   return [
-    new HostQueue(atomics, WRITERS, stopped),
-    new HostQueue(atomics, WRITERS, stopped),
+    new HostQueue(atomics, WRITERS, 0, stopped),
+    new HostQueue(atomics, WRITERS, 1, stopped),
   ];
 }
 
@@ -104,4 +115,28 @@ Deno.test("queue: a writer waiting when the run stops is refused with QueueStopp
     QueueStoppedError,
     "run stopped while waiting in the queue",
   );
+});
+
+Deno.test("queue: the turn of a host that died holding it is passed on once, whoever passes it", async () => {
+  const atomics = new Int32Array(allocateShared(WRITERS));
+  const [a, b, c] = [0, 1, 2].map((id) =>
+    new HostQueue(atomics, WRITERS, id, () => false)
+  );
+  const turns: string[] = [];
+  await a.acquire(); // host 0 has the turn, then "dies"
+  const bTurn = b.acquire().then(() => turns.push("b"));
+  const cTurn = c.acquire().then(() => turns.push("c"));
+  releaseDeadHost(atomics, WRITERS, 1); // not the holder: nothing happens
+  releaseDeadHost(atomics, WRITERS, 0);
+  await alive(bTurn);
+  // A late release by the dead host, or a second one by the orchestrator,
+  // must not pass b's turn on to c.
+  a.release();
+  releaseDeadHost(atomics, WRITERS, 0);
+  await alive(new Promise((resolve) => setTimeout(resolve, 50)));
+  assert.deepEqual(turns, ["b"]);
+  b.release();
+  await alive(cTurn);
+  assert.deepEqual(turns, ["b", "c"]);
+  c.release();
 });

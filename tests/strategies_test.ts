@@ -119,6 +119,32 @@ Deno.test("queue(): writers sharing hosts take turns; between two commits of a w
   });
 });
 
+Deno.test("queue(): a host killed in its turn does not stall the others; the run ends long before its deadline", async () => {
+  await using db = await messagesDb();
+  // Two hosts of two writers; writer 0 is killed inside its fourth
+  // transaction, holding the turn. A stalled run would end in a
+  // DeadlineError. The busy timeout covers the moment its dead transaction
+  // still holds SQLite's lock after the turn has moved on.
+  const report = await insertRowsInParallel(db, generateRows(4 * 10), {
+    table: "messages",
+    writers: 4,
+    threads: 2,
+    strategy: compose(queue(), busyTimeout(10_000)),
+    crash: { writer: 0, afterOps: 3, inTransaction: true },
+    deadlineMs: 30_000,
+  });
+  const dead = report.hosts.find((h) => h.writers.includes(0));
+  assert.equal(dead?.status, "crashed");
+  const alive = report.hosts.find((h) => !h.writers.includes(0));
+  for (const writer of alive!.writers) {
+    assert.equal(report.perWriter[writer].ok, 10, `writer ${writer}`);
+  }
+  assert.equal(report.perWriter[0].ok, 3);
+  assert.equal(report.unknown, 1);
+  assertAcknowledged(db, report);
+  assert.equal(liveHosts(), 0);
+});
+
 Deno.test("compose() layers a file lock with retries", async () => {
   await using db = await messagesDb();
   const report = await insertRowsInParallel(db, generateRows(40), {
