@@ -513,7 +513,9 @@ function orchestrate(
       host.error = error;
       host.handle.kill();
       // A host that ended in a writer's turn of the queue never passes it
-      // on: pass it once the host is gone, so the other hosts go on.
+      // on: pass it for the host once its handle is closed (for a Worker, at
+      // once; its thread may still finish the SQLite call it was in, so the
+      // next writer can meet SQLite's lock for a moment).
       if (settings.strategy.queue && coordination.buffer !== null) {
         const atomics = new Int32Array(coordination.buffer);
         host.handle.closed.then(() =>
