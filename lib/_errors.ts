@@ -4,6 +4,12 @@ import type { ClassifiedError, ErrorClass } from "./driver.ts";
 
 export type { ClassifiedError, ErrorClass };
 
+/**
+ * A lock failure of the strategy itself (file lock or queue), not SQLite's:
+ * recorded as `busy` with no code.
+ */
+export class StrategyLockError extends Error {}
+
 const CODE_NAMES: Record<string, number> = {
   SQLITE_BUSY: 5,
   SQLITE_LOCKED: 6,

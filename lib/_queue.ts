@@ -6,10 +6,8 @@
 // one transaction per turn of its host, so no writer waits for more than one
 // round of the others; and a hand-off between threads, the slow part, happens
 // once per round instead of once per transaction.
+import { StrategyLockError } from "./_errors.ts";
 import { HOLDER, queueSlot, SERVING, TICKET } from "./_shared.ts";
-
-/** A writer's wait for its turn ended because the run is stopping. */
-export class QueueStoppedError extends Error {}
 
 interface Waiter {
   resolve(): void;
@@ -84,7 +82,7 @@ export class HostQueue {
       if (Atomics.load(atomics, SERVING) === ticket) break;
       if (this.#stopped()) {
         this.#requested = false;
-        const error = new QueueStoppedError(
+        const error = new StrategyLockError(
           "run stopped while waiting in the queue",
         );
         for (const waiter of this.#waiting.splice(0)) waiter.reject(error);

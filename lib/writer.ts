@@ -5,7 +5,11 @@
  *
  * @module
  */
-import { type ClassifiedError, classifyError } from "./_errors.ts";
+import {
+  type ClassifiedError,
+  classifyError,
+  StrategyLockError,
+} from "./_errors.ts";
 import {
   COMMITS,
   delay,
@@ -16,7 +20,7 @@ import {
   WriterState,
   type WriterStateValue,
 } from "./_shared.ts";
-import { type HostQueue, QueueStoppedError } from "./_queue.ts";
+import type { HostQueue } from "./_queue.ts";
 import { type Connection, insertSql, quoteIdent } from "./_sqlite.ts";
 import { holdFor, type RunSettings, type TaskContext } from "./plan.ts";
 import type { Outcome } from "./report.ts";
@@ -107,9 +111,6 @@ export function busyDelay(count: number, timeoutMs: number): number {
   }
   return delayMs;
 }
-
-/** A lock failure of the strategy itself (file lock or queue), not SQLite's. */
-class StrategyLockError extends Error {}
 
 /** What one transaction produced. */
 interface TransactionResult {
@@ -390,14 +391,7 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
     if (ctx.queue === null) {
       throw new Error("The queue strategy needs Worker mode (shared memory)");
     }
-    try {
-      await ctx.queue.acquire();
-    } catch (error) {
-      if (error instanceof QueueStoppedError) {
-        throw new StrategyLockError(error.message);
-      }
-      throw error;
-    }
+    await ctx.queue.acquire();
     queued = true;
   }
 

@@ -1,11 +1,8 @@
 // The queue strategy's turn-taking, with two hosts' queues on one shared
 // memory in this thread: the order of turns is exact, not sampled.
 import assert from "node:assert/strict";
-import {
-  HostQueue,
-  QueueStoppedError,
-  releaseDeadHost,
-} from "../lib/_queue.ts";
+import { StrategyLockError } from "../lib/_errors.ts";
+import { HostQueue, releaseDeadHost } from "../lib/_queue.ts";
 import { allocateShared } from "../lib/_shared.ts";
 
 const WRITERS = 5;
@@ -104,7 +101,7 @@ Deno.test("queue: between two turns of a writer, no other writer has two", async
   });
 });
 
-Deno.test("queue: a writer waiting when the run stops is refused with QueueStoppedError", async () => {
+Deno.test("queue: a writer waiting when the run stops is refused with a strategy lock error", async () => {
   let stop = false;
   const [a, b] = twoHosts(() => stop);
   await a.acquire(); // A holds the turn and never gives it back
@@ -112,7 +109,7 @@ Deno.test("queue: a writer waiting when the run stops is refused with QueueStopp
   stop = true;
   await assert.rejects(
     alive(waiting),
-    QueueStoppedError,
+    StrategyLockError,
     "run stopped while waiting in the queue",
   );
 });
