@@ -89,9 +89,9 @@ export function sharedLength(writers: number): number {
 }
 
 /**
- * The slot the holder of queue ticket `ticket` waits on. Each ticket waits
- * on its own slot and a release wakes only the next ticket's, so a hand-off
- * wakes one writer, not every writer in the queue.
+ * The slot the holder of queue ticket `ticket` (a host) waits on. Each ticket
+ * waits on its own slot and a release wakes only the next ticket's, so a
+ * hand-off wakes one host, not every host in the queue.
  */
 export function queueSlot(ticket: number, writers: number): number {
   return HEADER + PER_WRITER * writers + (ticket % QUEUE_SLOTS);
