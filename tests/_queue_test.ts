@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { StrategyLockError } from "../lib/_errors.ts";
 import { HostQueue, releaseDeadHost } from "../lib/_queue.ts";
 import { allocateShared } from "../lib/_shared.ts";
+import { assertNoSecondTurn } from "./_helpers.ts";
 
 const WRITERS = 5;
 
@@ -25,6 +26,31 @@ async function alive<T>(work: Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * A writer's loop: `ops` times take the turn, check it has it alone, note
+ * it in `turns`, run `transaction`, give the turn back.
+ */
+function writers(turns: string[]) {
+  let inside = 0;
+  return async (
+    host: HostQueue,
+    name: string,
+    ops: number,
+    transaction: (i: number, name: string) => Promise<unknown> = () =>
+      Promise.resolve(),
+  ): Promise<void> => {
+    for (let i = 0; i < ops; i++) {
+      await host.acquire();
+      inside++;
+      assert.equal(inside, 1, `${name} has the turn alone`);
+      turns.push(name);
+      await transaction(i, name);
+      inside--;
+      host.release();
+    }
+  };
+}
+
 function twoHosts(stopped = () => false): [HostQueue, HostQueue] {
   const atomics = new Int32Array(allocateShared(WRITERS));
   return [
@@ -36,18 +62,7 @@ function twoHosts(stopped = () => false): [HostQueue, HostQueue] {
 Deno.test("queue: a host serves each of its waiting writers once, then hands the turn to the next host in FIFO order", async () => {
   const [a, b] = twoHosts();
   const turns: string[] = [];
-  let inside = 0;
-  const writer = async (host: HostQueue, name: string, ops: number) => {
-    for (let i = 0; i < ops; i++) {
-      await host.acquire();
-      inside++;
-      assert.equal(inside, 1, `${name} has the turn alone`);
-      turns.push(name);
-      await Promise.resolve(); // the transaction
-      inside--;
-      host.release();
-    }
-  };
+  const writer = writers(turns);
   await alive(Promise.all([
     writer(a, "a0", 3),
     writer(a, "a1", 3),
@@ -67,38 +82,21 @@ Deno.test("queue: a host serves each of its waiting writers once, then hands the
 Deno.test("queue: between two turns of a writer, no other writer has two", async () => {
   const [a, b] = twoHosts();
   const turns: string[] = [];
-  const writer = async (host: HostQueue, name: string, ops: number) => {
-    for (let i = 0; i < ops; i++) {
-      await host.acquire();
-      turns.push(name);
-      // Transactions of different lengths, some ending on a timer.
-      if ((i + name.length) % 3 === 0) {
-        await new Promise((resolve) => setTimeout(resolve, 1));
-      }
-      host.release();
-    }
-  };
+  const writer = writers(turns);
+  // Transactions of different lengths, some ending on a timer.
+  const uneven = (i: number, name: string) =>
+    (i + name.length) % 3 === 0
+      ? new Promise((resolve) => setTimeout(resolve, 1))
+      : Promise.resolve();
   await alive(Promise.all([
-    writer(a, "a0", 6),
-    writer(a, "a1", 4),
-    writer(b, "b0", 5),
-    writer(b, "b11", 6),
-    writer(b, "b222", 3),
+    writer(a, "a0", 6, uneven),
+    writer(a, "a1", 4, uneven),
+    writer(b, "b0", 5, uneven),
+    writer(b, "b11", 6, uneven),
+    writer(b, "b222", 3, uneven),
   ]));
   assert.equal(turns.length, 24);
-  const last = new Map<string, number>();
-  turns.forEach((name, i) => {
-    const before = last.get(name);
-    if (before !== undefined) {
-      const between = turns.slice(before + 1, i);
-      assert.equal(
-        new Set(between).size,
-        between.length,
-        `between turns ${before} and ${i} of ${name}: ${between.join(" ")}`,
-      );
-    }
-    last.set(name, i);
-  });
+  assertNoSecondTurn(turns);
 });
 
 Deno.test("queue: a writer waiting when the run stops is refused with a strategy lock error", async () => {

@@ -21,7 +21,7 @@ import {
   retryDelay,
   type Strategy,
 } from "../mod.ts";
-import { messagesDb } from "./_helpers.ts";
+import { assertNoSecondTurn, messagesDb } from "./_helpers.ts";
 
 const WRITERS = 16;
 const PER_WRITER = 20;
@@ -99,24 +99,11 @@ Deno.test("queue(): writers sharing hosts take turns; between two commits of a w
   assertNoLockErrors(report);
   assert.equal(report.ok, 48);
   assertAcknowledged(db, report);
-  const order = report.outcomes
-    .toSorted((a, b) => a.commitSeq! - b.commitSeq!)
-    .map((o) => o.writer);
-  const last = new Map<number, number>();
-  order.forEach((writer, i) => {
-    const before = last.get(writer);
-    if (before !== undefined) {
-      const between = order.slice(before + 1, i);
-      assert.equal(
-        new Set(between).size,
-        between.length,
-        `between commits ${before} and ${i} of writer ${writer}: ${
-          between.join(" ")
-        }`,
-      );
-    }
-    last.set(writer, i);
-  });
+  assertNoSecondTurn(
+    report.outcomes
+      .toSorted((a, b) => a.commitSeq! - b.commitSeq!)
+      .map((o) => o.writer),
+  );
 });
 
 Deno.test("queue(): a host killed in its turn does not stall the others; the run ends long before its deadline", async () => {
