@@ -144,6 +144,47 @@ async function insertRun(
   }
 }
 
+/** Rows for about `SECONDS` of a bare loop's work, within `[least, most]`. */
+async function sizedRows(
+  journalMode: JournalMode,
+  synchronous: Synchronous,
+  sample: number,
+  least: number,
+  most: number,
+): Promise<number> {
+  const estimate = await bareLoop(journalMode, synchronous, sample);
+  return Math.min(most, Math.max(least, Math.round(estimate * SECONDS)));
+}
+
+/**
+ * `runs` runs, each compared with the mean of a bare loop measured just
+ * before and just after it: the disk's speed drifts (fsync on a shared
+ * machine), so a ceiling measured once would flatter or shame whole rows.
+ */
+async function bracketed(
+  journalMode: JournalMode,
+  synchronous: Synchronous,
+  rows: number,
+  runs: number,
+  run: () => Promise<Report>,
+): Promise<{ reports: Report[]; ceilings: number[]; ratios: number[] }> {
+  const ceilings = [await bareLoop(journalMode, synchronous, rows)];
+  const reports: Report[] = [];
+  const ratios: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const report = await run();
+    ceilings.push(await bareLoop(journalMode, synchronous, rows));
+    reports.push(report);
+    ratios.push(report.commitsPerSec / ((ceilings[i] + ceilings[i + 1]) / 2));
+  }
+  return { reports, ceilings, ratios };
+}
+
+const pct = (ratio: number): string => (ratio * 100).toFixed(0);
+/** The range of `ratios`, as `min–max %`. */
+const range = (ratios: number[]): string =>
+  `${pct(Math.min(...ratios))}–${pct(Math.max(...ratios))} %`;
+
 interface OrchestrationResult {
   wallMs: number;
   peakRss: number;
@@ -241,7 +282,6 @@ if (chosen.includes("strategies")) {
   // Each run commits a few seconds' worth of rows at the ceiling's rate, so
   // start-up (waking the hosts, their code still unoptimised) does not count
   // for more than it would in a sustained workload.
-  const TARGET_SECONDS = SECONDS;
   const RUNS = RUNS_OVERRIDE ?? 3;
   const STRATEGIES: [string, () => Strategy][] = [
     ["none", none],
@@ -252,7 +292,7 @@ if (chosen.includes("strategies")) {
   ];
   console.log("");
   console.log(
-    `## Strategies: one-row transactions, about ${TARGET_SECONDS} s of the ceiling's work per run, default threads; % of ceiling = commits/s over one connection alone with the same settings, measured just before and just after each run (median of ${RUNS} runs, and their range)`,
+    `## Strategies: one-row transactions, about ${SECONDS} s of the ceiling's work per run, default threads; % of ceiling = commits/s over one connection alone with the same settings, measured just before and just after each run (median of ${RUNS} runs, and their range)`,
   );
   console.log("");
   console.log(
@@ -261,11 +301,7 @@ if (chosen.includes("strategies")) {
   console.log("| --- | ---: | --- | ---: | ---: | ---: | ---: |");
   const best: string[] = [];
   for (const [journalMode, synchronous] of CONFIGS) {
-    const estimate = await bareLoop(journalMode, synchronous, 512);
-    const ROWS = Math.min(
-      100_000,
-      Math.max(512, Math.round(estimate * TARGET_SECONDS)),
-    );
+    const ROWS = await sizedRows(journalMode, synchronous, 512, 512, 100_000);
     const ceilings: number[] = [];
     for (let i = 0; i < RUNS; i++) {
       ceilings.push(await bareLoop(journalMode, synchronous, ROWS));
@@ -280,35 +316,25 @@ if (chosen.includes("strategies")) {
     for (const writers of WRITER_LEVELS) {
       const ratios: [string, number][] = [];
       for (const [name, make] of STRATEGIES) {
-        // The disk's speed drifts (fsync on a shared machine): each run is
-        // compared with the mean of the ceilings measured just before and
-        // just after it, and the ratio is the median of those comparisons.
-        const runs = [];
-        const pairRatios: number[] = [];
-        let ceilingBefore = await bareLoop(journalMode, synchronous, ROWS);
-        for (let i = 0; i < RUNS; i++) {
-          const run = await insertRun(journalMode, synchronous, ROWS, {
-            writers,
-            strategy: make(),
-          });
-          const ceilingAfter = await bareLoop(journalMode, synchronous, ROWS);
-          runs.push(run);
-          pairRatios.push(
-            run.report.commitsPerSec / ((ceilingBefore + ceilingAfter) / 2),
-          );
-          ceilingBefore = ceilingAfter;
-        }
-        const rate = median(runs.map((r) => r.report.commitsPerSec));
-        const ratio = median(pairRatios);
-        const ok = median(runs.map((r) => r.report.ok));
+        const runs = await bracketed(
+          journalMode,
+          synchronous,
+          ROWS,
+          RUNS,
+          async () =>
+            (await insertRun(journalMode, synchronous, ROWS, {
+              writers,
+              strategy: make(),
+            })).report,
+        );
+        const rate = median(runs.reports.map((r) => r.commitsPerSec));
+        const ratio = median(runs.ratios);
+        const ok = median(runs.reports.map((r) => r.ok));
         if (ok === ROWS) ratios.push([name, ratio]);
-        const pct = (r: number): string => (r * 100).toFixed(0);
         console.log(
           `| ${config} | ${writers} | ${name} | ${rate.toFixed(0)} | ${
             pct(ratio)
-          } % | ${pct(Math.min(...pairRatios))}–${
-            pct(Math.max(...pairRatios))
-          } % | ${ok}/${ROWS} |`,
+          } % | ${range(runs.ratios)} | ${ok}/${ROWS} |`,
         );
       }
       if (writers === 32) {
@@ -316,9 +342,9 @@ if (chosen.includes("strategies")) {
         const bt = ratios.find(([n]) => n.startsWith("busyTimeout"));
         best.push(
           `${config}, 32 writers: best ${name} at ${
-            (ratio * 100).toFixed(0)
+            pct(ratio)
           } % of the ceiling; busyTimeout at ${
-            bt === undefined ? "n/a" : `${(bt[1] * 100).toFixed(0)} %`
+            bt === undefined ? "n/a" : `${pct(bt[1])} %`
           }`,
         );
       }
@@ -343,29 +369,22 @@ if (chosen.includes("overhead")) {
   );
   console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
   for (const [journalMode, synchronous] of CONFIGS) {
-    const estimate = await bareLoop(journalMode, synchronous, 2000);
-    const rows = Math.min(
-      200_000,
-      Math.max(5000, Math.round(estimate * SECONDS)),
+    const rows = await sizedRows(journalMode, synchronous, 2000, 5000, 200_000);
+    const runs = await bracketed(
+      journalMode,
+      synchronous,
+      rows,
+      RUNS,
+      async () =>
+        (await insertRun(journalMode, synchronous, rows, { writers: 1 }))
+          .report,
     );
-    const bare: number[] = [await bareLoop(journalMode, synchronous, rows)];
-    const hammered: number[] = [];
-    const ratios: number[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      const { report } = await insertRun(journalMode, synchronous, rows, {
-        writers: 1,
-      });
-      bare.push(await bareLoop(journalMode, synchronous, rows));
-      hammered.push(report.commitsPerSec);
-      ratios.push(report.commitsPerSec / ((bare[i] + bare[i + 1]) / 2));
-    }
-    const pct = (r: number): string => (r * 100).toFixed(0);
     console.log(
       `| ${journalMode} / ${synchronous} | ${rows} | ${
-        median(bare).toFixed(0)
-      } | ${median(hammered).toFixed(0)} | ${pct(median(ratios))} % | ${
-        pct(Math.min(...ratios))
-      }–${pct(Math.max(...ratios))} % |`,
+        median(runs.ceilings).toFixed(0)
+      } | ${median(runs.reports.map((r) => r.commitsPerSec)).toFixed(0)} | ${
+        pct(median(runs.ratios))
+      } % | ${range(runs.ratios)} |`,
     );
   }
   console.log("");
