@@ -516,10 +516,9 @@ function orchestrate(
       // on: pass it for the host once its handle is closed (for a Worker, at
       // once; its thread may still finish the SQLite call it was in, so the
       // next writer can meet SQLite's lock for a moment).
-      if (settings.strategy.queue && coordination.buffer !== null) {
-        const atomics = new Int32Array(coordination.buffer);
+      if (settings.strategy.queue && shared instanceof AtomicInts) {
         host.handle.closed.then(() =>
-          releaseDeadHost(atomics, settings.writers, host.id)
+          releaseDeadHost(shared.array, settings.writers, host.id)
         );
       }
     };
