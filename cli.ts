@@ -28,6 +28,7 @@ import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { acknowledgement } from "./lib/_acknowledged.ts";
+import { DEFAULT_DRIVER } from "./lib/_driver_load.ts";
 import { schemaTemplate, testTemplate } from "./lib/_scaffold.ts";
 import { DeadlineError } from "./lib/errors.ts";
 import { type FixtureDb, fixtureDb } from "./lib/fixture.ts";
@@ -482,9 +483,7 @@ async function target(
  * path relative to the current directory, or a URL. */
 function driverOf(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  if (value === "node:sqlite" || value === "node-sqlite") {
-    return new URL("./lib/drivers/node_sqlite.ts", import.meta.url).href;
-  }
+  if (value === "node:sqlite" || value === "node-sqlite") return DEFAULT_DRIVER;
   if (value === "libsql") {
     return new URL("./lib/drivers/libsql.ts", import.meta.url).href;
   }
