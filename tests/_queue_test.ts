@@ -30,15 +30,16 @@ async function alive<T>(work: Promise<T>): Promise<T> {
  * A writer's loop: `ops` times take the turn, check it has it alone, note
  * it in `turns`, run `transaction`, give the turn back.
  */
-function writers(turns: string[]) {
+type Writer = (
+  host: HostQueue,
+  name: string,
+  ops: number,
+  transaction?: (i: number, name: string) => Promise<unknown>,
+) => Promise<void>;
+
+function writers(turns: string[]): Writer {
   let inside = 0;
-  return async (
-    host: HostQueue,
-    name: string,
-    ops: number,
-    transaction: (i: number, name: string) => Promise<unknown> = () =>
-      Promise.resolve(),
-  ): Promise<void> => {
+  return async (host, name, ops, transaction = () => Promise.resolve()) => {
     for (let i = 0; i < ops; i++) {
       await host.acquire();
       inside++;
