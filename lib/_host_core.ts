@@ -5,7 +5,13 @@ import { classifyError } from "./_errors.ts";
 import { OutcomePacker } from "./_outcome_codec.ts";
 import type { HostInit, HostMessage } from "./_protocol.ts";
 import { HostQueue } from "./_queue.ts";
-import { setProgress, type SharedInts, STOP, WriterState } from "./_shared.ts";
+import {
+  now,
+  setProgress,
+  type SharedInts,
+  STOP,
+  WriterState,
+} from "./_shared.ts";
 import {
   type Connection,
   journalModeOf,
@@ -94,12 +100,12 @@ export async function runHost(init: HostInit, io: HostIO): Promise<void> {
   };
   let batchStart = 0;
   const record = (outcome: Outcome): void => {
-    if (packer.size === 0) batchStart = performance.now();
+    // The outcome's end is the time now: no second reading of the clock.
+    const time = outcome.endMs ?? now();
+    if (packer.size === 0) batchStart = time;
     packer.add(outcome);
     // Checked here too: writers that never wait never let a timer run.
-    if (
-      packer.size >= BATCH_SIZE || performance.now() - batchStart >= FLUSH_MS
-    ) flush();
+    if (packer.size >= BATCH_SIZE || time - batchStart >= FLUSH_MS) flush();
     else timer ??= setTimeout(flush, FLUSH_MS);
   };
   const queue = settings.strategy.queue && io.atomics !== null
