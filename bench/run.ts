@@ -22,7 +22,9 @@ import { acknowledgement } from "../lib/_acknowledged.ts";
 
 const SECTIONS = ["orchestration", "strategies", "overhead"];
 const CHILD = "--orchestration-child";
-const args = Deno.args.filter((a) => !/^--(runs|writers|seconds)=/.test(a));
+const args = Deno.args.filter((a) =>
+  !/^--(runs|writers|seconds|threads)=/.test(a)
+);
 const option = (name: string): string | undefined =>
   Deno.args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const runsArg = option("runs");
@@ -31,10 +33,13 @@ const RUNS_OVERRIDE = runsArg === undefined ? undefined : Number(runsArg);
 const WRITER_LEVELS = (option("writers") ?? "1,8,32").split(",").map(Number);
 // `--seconds=N`: how much of the ceiling's work each strategies run commits.
 const SECONDS = Number(option("seconds") ?? 2);
-for (const n of [RUNS_OVERRIDE ?? 1, ...WRITER_LEVELS, SECONDS]) {
+// `--threads=N`: the strategies section's hosts (default: the library's).
+const threadsArg = option("threads");
+const THREADS = threadsArg === undefined ? undefined : Number(threadsArg);
+for (const n of [RUNS_OVERRIDE ?? 1, ...WRITER_LEVELS, SECONDS, THREADS ?? 1]) {
   if (!Number.isInteger(n) || n < 1) {
     console.error(
-      `Invalid --runs, --writers or --seconds: ${n} (expected whole numbers ≥ 1)`,
+      `Invalid --runs, --writers, --seconds or --threads: ${n} (expected whole numbers ≥ 1)`,
     );
     Deno.exit(2);
   }
@@ -292,7 +297,9 @@ if (chosen.includes("strategies")) {
   ];
   console.log("");
   console.log(
-    `## Strategies: one-row transactions, about ${SECONDS} s of the ceiling's work per run, default threads; % of ceiling = commits/s over one connection alone with the same settings, measured just before and just after each run (median of ${RUNS} runs, and their range)`,
+    `## Strategies: one-row transactions, about ${SECONDS} s of the ceiling's work per run, ${
+      THREADS === undefined ? "default threads" : `threads ${THREADS}`
+    }; % of ceiling = commits/s over one connection alone with the same settings, measured just before and just after each run (median of ${RUNS} runs, and their range)`,
   );
   console.log("");
   console.log(
@@ -324,6 +331,9 @@ if (chosen.includes("strategies")) {
           async () =>
             (await insertRun(journalMode, synchronous, ROWS, {
               writers,
+              threads: THREADS === undefined
+                ? undefined
+                : Math.min(THREADS, writers),
               strategy: make(),
             })).report,
         );
