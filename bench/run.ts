@@ -27,15 +27,17 @@ const args = Deno.args.filter((a) =>
 );
 const option = (name: string): string | undefined =>
   Deno.args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-const runsArg = option("runs");
-const RUNS_OVERRIDE = runsArg === undefined ? undefined : Number(runsArg);
+const numberOption = (name: string): number | undefined => {
+  const value = option(name);
+  return value === undefined ? undefined : Number(value);
+};
+const RUNS_OVERRIDE = numberOption("runs");
 // `--writers=32` (or `--writers=1,8`): the strategies section's levels.
 const WRITER_LEVELS = (option("writers") ?? "1,8,32").split(",").map(Number);
 // `--seconds=N`: how much of the ceiling's work each strategies run commits.
-const SECONDS = Number(option("seconds") ?? 2);
+const SECONDS = numberOption("seconds") ?? 2;
 // `--threads=N`: the strategies section's hosts (default: the library's).
-const threadsArg = option("threads");
-const THREADS = threadsArg === undefined ? undefined : Number(threadsArg);
+const THREADS = numberOption("threads");
 for (const n of [RUNS_OVERRIDE ?? 1, ...WRITER_LEVELS, SECONDS, THREADS ?? 1]) {
   if (!Number.isInteger(n) || n < 1) {
     console.error(
