@@ -2,7 +2,7 @@
 // connection per writer with the run's settings, report ready, wait for the
 // start, run the writers, send every outcome, close the connections.
 import { classifyError } from "./_errors.ts";
-import { OutcomePacker } from "./_outcome_codec.ts";
+import { OutcomePacker, OutcomeTable } from "./_outcome_codec.ts";
 import type { HostInit, HostMessage } from "./_protocol.ts";
 import { HostQueue } from "./_queue.ts";
 import {
@@ -86,10 +86,26 @@ export async function runHost(init: HostInit, io: HostIO): Promise<void> {
     for (const connection of connections) connection.close();
     return;
   }
-  // Outcomes go in batches: one message per operation would cost more than
-  // a fast commit. A batch leaves within FLUSH_MS, at BATCH_SIZE, before a
-  // crash point and at the end; an operation whose outcome never arrives is
-  // settled against the database as unknown.
+  // In Worker mode each outcome goes to its row of the shared outcome table,
+  // and only the text of a message never sent before travels as a message.
+  // Otherwise outcomes go in batches: one message per operation would cost
+  // more than a fast commit. A batch leaves within FLUSH_MS, at BATCH_SIZE,
+  // before a crash point and at the end; an operation whose outcome never
+  // arrives is settled against the database as unknown.
+  const table = init.outcomeTable === null
+    ? null
+    : new OutcomeTable(init.outcomeTable);
+  const texts = new Map<string, number>();
+  const textId = (text: string | null): number => {
+    if (text === null) return -1;
+    let id = texts.get(text);
+    if (id === undefined) {
+      id = texts.size;
+      texts.set(text, id);
+      send({ type: "text", hostId: init.hostId, id, text });
+    }
+    return id;
+  };
   const packer = new OutcomePacker();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const flush = (): void => {
@@ -99,15 +115,17 @@ export async function runHost(init: HostInit, io: HostIO): Promise<void> {
     send({ type: "outcomes", outcomes: packer.take() });
   };
   let batchStart = 0;
-  const record = (outcome: Outcome): void => {
-    // The outcome's end is the time now: no second reading of the clock.
-    const time = outcome.endMs ?? now();
-    if (packer.size === 0) batchStart = time;
-    packer.add(outcome);
-    // Checked here too: writers that never wait never let a timer run.
-    if (packer.size >= BATCH_SIZE || time - batchStart >= FLUSH_MS) flush();
-    else timer ??= setTimeout(flush, FLUSH_MS);
-  };
+  const record = table !== null
+    ? (outcome: Outcome): void => table.write(outcome, textId(outcome.message))
+    : (outcome: Outcome): void => {
+      // The outcome's end is the time now: no second reading of the clock.
+      const time = outcome.endMs ?? now();
+      if (packer.size === 0) batchStart = time;
+      packer.add(outcome);
+      // Checked here too: writers that never wait never let a timer run.
+      if (packer.size >= BATCH_SIZE || time - batchStart >= FLUSH_MS) flush();
+      else timer ??= setTimeout(flush, FLUSH_MS);
+    };
   const queue = settings.strategy.queue && io.atomics !== null
     ? new HostQueue(
       io.atomics,

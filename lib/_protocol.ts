@@ -2,7 +2,7 @@
 // data only: errors are copied into ClassifiedError objects before sending.
 import type { ClassifiedError } from "./_errors.ts";
 import type { RunSettings } from "./plan.ts";
-import type { PackedOutcomes } from "./_outcome_codec.ts";
+import type { OutcomeTableShape, PackedOutcomes } from "./_outcome_codec.ts";
 import type { Operation } from "./writer.ts";
 
 /** The writers one host runs. */
@@ -24,6 +24,8 @@ export interface HostInit {
   sharedPath: string | null;
   /** Process mode: the barrier file, held locked until the start. */
   barrierPath: string | null;
+  /** Worker mode: the table the outcomes go to, else they go in messages. */
+  outcomeTable: OutcomeTableShape | null;
   writers: WriterAssignment[];
 }
 
@@ -66,5 +68,7 @@ export type HostMessage =
   }
   | { type: "setup-failed"; hostId: number; error: ClassifiedError }
   | { type: "outcomes"; outcomes: PackedOutcomes }
+  /** The text of message `id` in the host's outcome table rows. */
+  | { type: "text"; hostId: number; id: number; text: string }
   | { type: "crash-point"; writer: number }
   | { type: "done"; hostId: number };

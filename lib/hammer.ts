@@ -30,7 +30,12 @@ import {
 import { join } from "node:path";
 import { classifyError } from "./_errors.ts";
 import { loadDriver } from "./_driver_load.ts";
-import { type OperationOf, unpackOutcomes } from "./_outcome_codec.ts";
+import {
+  type OperationOf,
+  OutcomeTable,
+  outcomeTableShape,
+  unpackOutcomes,
+} from "./_outcome_codec.ts";
 import { fingerprint, readNewRows } from "./_fingerprint.ts";
 import { releaseDeadHost } from "./_queue.ts";
 import {
@@ -493,6 +498,13 @@ function orchestrate(
   const outcomes: Outcome[] = [];
   const operationOf: OperationOf = (writer, seq) =>
     assignments[writer].operations[seq];
+  // Worker mode: outcomes wait in shared memory until the hosts have ended.
+  const tableShape = settings.mode === "worker"
+    ? outcomeTableShape(assignments)
+    : null;
+  const table = tableShape === null ? null : new OutcomeTable(tableShape);
+  /** By host: the texts of the messages in its rows of the table. */
+  const texts = new Map<number, Map<number, string>>();
   const hosts: HostState[] = [];
   let startedAt = 0;
   let ready = 0;
@@ -559,9 +571,31 @@ function orchestrate(
       }
     };
 
+    // Times from the hosts' clock are made relative to the start.
+    const addOutcome = (o: Outcome): void => {
+      o.startMs = o.startMs === null ? null : o.startMs - startedAt;
+      o.endMs = o.endMs === null ? null : o.endMs - startedAt;
+      outcomes.push(o);
+    };
+
+    // What the hosts wrote to the outcome table: every operation that its
+    // writer's progress counts as ended.
+    const collectTable = (table: OutcomeTable): void => {
+      const textOf = (writer: number, id: number): string =>
+        texts.get(writer % settings.threads)?.get(id) ??
+          "(the text of this error was lost with its host)";
+      for (const writer of assignments) {
+        const ended = readProgress(shared, writer.id).opIndex;
+        for (let seq = 0; seq < ended; seq++) {
+          addOutcome(table.read(writer.id, seq, operationOf, textOf));
+        }
+      }
+    };
+
     // Operations that never reported: in flight when their host ended, or
     // never started.
     const fillMissing = (): void => {
+      if (table !== null) collectTable(table);
       const seen = new Set(outcomes.map((o) => `${o.writer}:${o.seq}`));
       for (const writer of assignments) {
         const progress = readProgress(shared, writer.id);
@@ -701,6 +735,13 @@ function orchestrate(
     }, settings.deadlineMs);
 
     const onMessage = (host: HostState, message: HostMessage): void => {
+      // A text can arrive while the run settles; the rows are read after.
+      if (message.type === "text") {
+        let map = texts.get(host.id);
+        if (map === undefined) texts.set(host.id, map = new Map());
+        map.set(message.id, message.text);
+        return;
+      }
       if (settled) return;
       switch (message.type) {
         case "ready":
@@ -720,9 +761,7 @@ function orchestrate(
           break;
         case "outcomes":
           for (const o of unpackOutcomes(message.outcomes, operationOf)) {
-            o.startMs = o.startMs === null ? null : o.startMs - startedAt;
-            o.endMs = o.endMs === null ? null : o.endMs - startedAt;
-            outcomes.push(o);
+            addOutcome(o);
           }
           break;
         case "crash-point":
@@ -785,6 +824,7 @@ function orchestrate(
           shared: coordination.buffer,
           sharedPath: coordination.sharedPath,
           barrierPath: coordination.barrierPath,
+          outcomeTable: tableShape,
           writers,
         });
       }

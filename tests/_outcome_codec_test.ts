@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import {
   OutcomePacker,
+  OutcomeTable,
+  outcomeTableShape,
   packOutcomes,
   unpackOutcomes,
 } from "../lib/_outcome_codec.ts";
@@ -101,4 +103,65 @@ Deno.test("the packer grows past its first buffers and starts empty after each b
   assert.deepEqual(unpackOutcomes(batch1, byOp), first);
   assert.deepEqual(unpackOutcomes(batch2, byOp), second);
   assert.deepEqual(unpackOutcomes(packer.take(), byOp), []);
+});
+
+Deno.test("the outcome table gives each writer its rows and rowid cells, written from another copy of the table", () => {
+  // Writer 1 inserts two rows per operation, writer 0 one; writer 2 has no
+  // operations. Ids need not follow the order of the writers.
+  const writers = [
+    { id: 1, operations: [{ rows: [[1], [2]] }, { rows: [[3], [4]] }] },
+    { id: 0, operations: [{ rows: [[5]] }, { rows: [[6]] }, { rows: [[7]] }] },
+    { id: 2, operations: [] },
+  ];
+  const shape = outcomeTableShape(writers);
+  const outcome = (writer: number, seq: number, rowids: number[]): Outcome => ({
+    writer,
+    seq,
+    keys: [],
+    outcome: rowids.length > 0 ? "ok" : "busy",
+    code: rowids.length > 0 ? null : 5,
+    message: rowids.length > 0 ? null : `locked ${writer}/${seq}`,
+    attempts: seq + 1,
+    startMs: 10 * writer + seq,
+    endMs: 10 * writer + seq + 0.5,
+    lockWaitMs: 0.25,
+    txMs: 0.25,
+    commitSeq: rowids.length > 0 ? 100 + 10 * writer + seq : null,
+    rowids,
+    read: null,
+    wrote: null,
+    resolved: null,
+    fingerprints: [],
+  });
+  const written = [
+    outcome(0, 0, [50]),
+    outcome(1, 0, [10, 11]),
+    outcome(0, 1, []),
+    outcome(1, 1, [12, 13]),
+    outcome(0, 2, [51]),
+  ];
+  // The host's copy, through a structured clone as a Worker gets it.
+  const hostTable = new OutcomeTable(structuredClone(shape));
+  const texts = new Map<number, string>();
+  for (const o of written) {
+    let id = -1;
+    if (o.message !== null) {
+      id = texts.size;
+      texts.set(id, o.message);
+    }
+    hostTable.write(o, id);
+  }
+  const table = new OutcomeTable(shape);
+  const byOp = (writer: number, seq: number) => ({
+    keys: [writer, seq],
+    fingerprints: [`${writer}/${seq}`],
+  });
+  const textOf = (_writer: number, id: number) => texts.get(id)!;
+  for (const o of written) {
+    assert.deepEqual(table.read(o.writer, o.seq, byOp, textOf), {
+      ...o,
+      keys: [o.writer, o.seq],
+      fingerprints: [`${o.writer}/${o.seq}`],
+    });
+  }
 });

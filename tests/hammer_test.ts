@@ -138,6 +138,14 @@ Deno.test("hammer() kills a host shared by several writers: its unreported outco
   }
   // Writers on the other host finished.
   assert.equal(report.perWriter[0].ok + report.perWriter[2].ok, 200);
+  // What the dead host's writers finished is in the outcome table: writer
+  // 1's first 40 operations are known, not unknown.
+  assert.deepEqual(
+    report.outcomes.filter((o) => o.writer === 1 && o.seq < 40).map((o) =>
+      o.outcome
+    ),
+    Array(40).fill("ok"),
+  );
   // Outcomes the dead host never reported are unknown, then settled against
   // the database; only operations after a writer's last one are "not run".
   const unknown = report.outcomes.filter((o) => o.outcome === "unknown");

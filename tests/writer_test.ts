@@ -283,3 +283,40 @@ Deno.test("parentChildren: a writer killed between parent and commit leaves noth
   assert.equal(rowCount(db, "parents"), 7);
   assert.equal(rowCount(db, "children"), 35);
 });
+
+Deno.test("task: each failed operation reports its own error text, from Workers and from processes", async () => {
+  for (const mode of ["worker", "process"] as const) {
+    await using db = await messagesDb();
+    const report = await hammer({
+      db,
+      workload: {
+        kind: "task",
+        module: new URL("fail_some.ts", TASKS),
+        operations: 8,
+      },
+      writers: 4,
+      threads: 2,
+      mode,
+      // The task's own INSERT cannot wait without blocking its shared thread:
+      // BEGIN IMMEDIATE takes the write lock, and waits, before the task runs.
+      transaction: "immediate",
+      busyTimeoutMs: 10_000,
+    });
+    assert.equal(report.outcomes.length, 32, mode);
+    for (const o of report.outcomes) {
+      const expected = o.seq % 2 === 1
+        ? `refused w${o.writer}-${o.seq}`
+        : o.seq % 4 === 2
+        ? "refused, as always"
+        : null;
+      assert.equal(
+        o.message,
+        expected,
+        `${mode}: writer ${o.writer}, op ${o.seq}`,
+      );
+      assert.equal(o.outcome, expected === null ? "ok" : "error", mode);
+    }
+    assert.equal(report.ok, 8, mode);
+    assert.equal(rowCount(db, "messages"), 8, mode);
+  }
+});
