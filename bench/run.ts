@@ -168,15 +168,15 @@ async function sizedRows(
  * before and just after it: the disk's speed drifts (fsync on a shared
  * machine), so a ceiling measured once would flatter or shame whole rows.
  */
-async function bracketed(
+async function bracketed<T extends { commitsPerSec: number }>(
   journalMode: JournalMode,
   synchronous: Synchronous,
   rows: number,
   runs: number,
-  run: () => Promise<Report>,
-): Promise<{ reports: Report[]; ceilings: number[]; ratios: number[] }> {
+  run: () => Promise<T>,
+): Promise<{ reports: T[]; ceilings: number[]; ratios: number[] }> {
   const ceilings = [await bareLoop(journalMode, synchronous, rows)];
-  const reports: Report[] = [];
+  const reports: T[] = [];
   const ratios: number[] = [];
   for (let i = 0; i < runs; i++) {
     const report = await run();
@@ -185,6 +185,60 @@ async function bracketed(
     ratios.push(report.commitsPerSec / ((ceilings[i] + ceilings[i + 1]) / 2));
   }
   return { reports, ceilings, ratios };
+}
+
+/**
+ * Commits/s of `writers` bare connections taking strict turns over
+ * `threads` Workers (bench/rotation_worker.ts), about `rows` commits: the
+ * order `queue()` keeps on that layout, hand-written, with blocking waits and
+ * nothing of dbhammer's. What the layout itself costs.
+ */
+async function rotation(
+  journalMode: JournalMode,
+  synchronous: Synchronous,
+  rows: number,
+  writers: number,
+  threads: number,
+): Promise<{ commitsPerSec: number; ok: number }> {
+  await using db = await fixtureDb({ journalMode, synchronous });
+  createTable(db, { name: "messages", columns: { msg: "TEXT" } });
+  const rounds = Math.max(1, Math.round(rows / writers));
+  const workers = Array.from(
+    { length: threads },
+    () =>
+      new Worker(new URL("./rotation_worker.ts", import.meta.url), {
+        type: "module",
+      }),
+  );
+  const reply = (worker: Worker, message: unknown): Promise<void> =>
+    new Promise((resolve, reject) => {
+      worker.onmessage = () => resolve();
+      worker.onerror = (event) => {
+        event.preventDefault();
+        reject(new Error(`rotation worker: ${event.message}`));
+      };
+      worker.postMessage(message);
+    });
+  try {
+    await Promise.all(workers.map((worker, i) =>
+      reply(worker, {
+        path: db.path,
+        synchronous,
+        // Writer w on thread w % threads, as dbhammer deals them out.
+        connections: Math.floor(writers / threads) +
+          (i < writers % threads ? 1 : 0),
+      })
+    ));
+    const turn = new SharedArrayBuffer(4);
+    const started = performance.now();
+    await Promise.all(
+      workers.map((worker, me) => reply(worker, { turn, me, threads, rounds })),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    return { commitsPerSec: rounds * writers / seconds, ok: rounds * writers };
+  } finally {
+    for (const worker of workers) worker.terminate();
+  }
 }
 
 const pct = (ratio: number): string => (ratio * 100).toFixed(0);
@@ -324,6 +378,7 @@ if (chosen.includes("strategies")) {
     );
     for (const writers of WRITER_LEVELS) {
       const ratios: [string, number][] = [];
+      let threads = 1;
       for (const [name, make] of STRATEGIES) {
         const runs = await bracketed(
           journalMode,
@@ -339,6 +394,7 @@ if (chosen.includes("strategies")) {
               strategy: make(),
             })).report,
         );
+        threads = runs.reports[0].settings.threads;
         const rate = median(runs.reports.map((r) => r.commitsPerSec));
         const ratio = median(runs.ratios);
         const ok = median(runs.reports.map((r) => r.ok));
@@ -349,6 +405,31 @@ if (chosen.includes("strategies")) {
           } % | ${range(runs.ratios)} | ${ok}/${ROWS} |`,
         );
       }
+      // The same writers taking turns on the same threads, without dbhammer:
+      // where the layout alone lands (one writer alone is the ceiling itself).
+      let layout = "";
+      if (writers > 1) {
+        const runs = await bracketed(
+          journalMode,
+          synchronous,
+          ROWS,
+          RUNS,
+          () => rotation(journalMode, synchronous, ROWS, writers, threads),
+        );
+        const ok = runs.reports[0].ok;
+        console.log(
+          `| ${config} | ${writers} | (hand-written turns on ${threads} thread${
+            threads === 1 ? "" : "s"
+          }, no dbhammer) | ${
+            median(runs.reports.map((r) => r.commitsPerSec)).toFixed(0)
+          } | ${pct(median(runs.ratios))} % | ${
+            range(runs.ratios)
+          } | ${ok}/${ok} |`,
+        );
+        layout = `; hand-written turns on the same ${threads} thread${
+          threads === 1 ? "" : "s"
+        } at ${pct(median(runs.ratios))} %`;
+      }
       if (writers === 32) {
         const [name, ratio] = ratios.sort((a, b) => b[1] - a[1])[0];
         const bt = ratios.find(([n]) => n.startsWith("busyTimeout"));
@@ -357,7 +438,7 @@ if (chosen.includes("strategies")) {
             pct(ratio)
           } % of the ceiling; busyTimeout at ${
             bt === undefined ? "n/a" : `${pct(bt[1])} %`
-          }`,
+          }${layout}`,
         );
       }
     }
