@@ -1,6 +1,6 @@
 // Private: what a writer host does, in a Worker or in a subprocess: open one
 // connection per writer with the run's settings, report ready, wait for the
-// start, run the writers, send every outcome, close the connections.
+// start, run the writers, record every outcome, close the connections.
 import { classifyError } from "./_errors.ts";
 import { OutcomePacker, OutcomeTable } from "./_outcome_codec.ts";
 import type { HostInit, HostMessage } from "./_protocol.ts";

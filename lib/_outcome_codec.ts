@@ -1,6 +1,8 @@
-// Private: outcomes packed into numbers for the trip from a host to the
-// orchestrator. Structured-cloning one object per operation cost more than a
-// fast commit; a batch of typed arrays clones as a few memory copies.
+// Private: outcomes as numbers, for the trip from a host to the orchestrator.
+// Structured-cloning one object per operation cost more than a fast commit:
+// processes send batches of typed arrays, which clone as a few memory copies;
+// Workers write each outcome into a table in shared memory, which costs no
+// message at all.
 import type { Outcome, OutcomeKind } from "./report.ts";
 
 const KINDS: OutcomeKind[] = [

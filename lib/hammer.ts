@@ -603,9 +603,10 @@ function orchestrate(
           if (seen.has(`${writer.id}:${op.seq}`)) continue;
           const inFlight = index === progress.opIndex &&
             inTransaction(progress.state);
-          // Outcomes travel in batches: one that ended before its host died
-          // may never have arrived. It may have committed. (The writer's
-          // progress index counts the operations that ended.)
+          // A process's outcomes travel in batches: one that ended before its
+          // host died may never have arrived. It may have committed. (The
+          // writer's progress index counts the operations that ended; in
+          // Worker mode the outcome table holds all of those.)
           const unreported = index < progress.opIndex;
           outcomes.push({
             writer: writer.id,
