@@ -578,28 +578,22 @@ function orchestrate(
       outcomes.push(o);
     };
 
-    // What the hosts wrote to the outcome table: every operation that its
-    // writer's progress counts as ended.
-    const collectTable = (table: OutcomeTable): void => {
-      const textOf = (writer: number, id: number): string =>
-        texts.get(writer % settings.threads)?.get(id) ??
-          "(the text of this error was lost with its host)";
-      for (const writer of assignments) {
-        const ended = readProgress(shared, writer.id).opIndex;
-        for (let seq = 0; seq < ended; seq++) {
-          addOutcome(table.read(writer.id, seq, operationOf, textOf));
-        }
-      }
-    };
-
-    // Operations that never reported: in flight when their host ended, or
-    // never started.
-    const fillMissing = (): void => {
-      if (table !== null) collectTable(table);
+    // Worker mode: what the hosts wrote to the outcome table, every
+    // operation that its writer's progress counts as ended. Then, in either
+    // mode, the operations that never reported: in flight when their host
+    // ended, or never started.
+    const textOf = (writer: number, id: number): string =>
+      texts.get(writer % settings.threads)?.get(id) ??
+        "(the text of this error was lost with its host)";
+    const collectRest = (): void => {
       const seen = new Set(outcomes.map((o) => `${o.writer}:${o.seq}`));
       for (const writer of assignments) {
         const progress = readProgress(shared, writer.id);
         for (const [index, op] of writer.operations.entries()) {
+          if (table !== null && index < progress.opIndex) {
+            addOutcome(table.read(writer.id, op.seq, operationOf, textOf));
+            continue;
+          }
           if (seen.has(`${writer.id}:${op.seq}`)) continue;
           const inFlight = index === progress.opIndex &&
             inTransaction(progress.state);
@@ -675,7 +669,7 @@ function orchestrate(
       clearTimeout(deadline);
       allClosed()
         .then(() => {
-          fillMissing();
+          collectRest();
           return afterRun(settings, prepared.baseline, outcomes);
         })
         .then((after) => resolve(finishReport(null, after)), reject);
@@ -726,7 +720,7 @@ function orchestrate(
         } unfinished: ${list.join("; ")}`;
       allClosed()
         .then(() => {
-          fillMissing();
+          collectRest();
           return afterRun(settings, prepared.baseline, outcomes);
         })
         .then((after) => {
