@@ -432,10 +432,14 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
         if (strategy.queue || strategy.fileLock) {
           const waitStart = clock;
           state(WriterState.queued);
-          if (strategy.queue) await acquireQueue();
-          if (strategy.fileLock) await acquireFileLock();
-          clock = now();
-          lockWaitMs += clock - waitStart;
+          try {
+            if (strategy.queue) await acquireQueue();
+            if (strategy.fileLock) await acquireFileLock();
+          } finally {
+            // A wait that ended in a refusal was a wait too.
+            clock = now();
+            lockWaitMs += clock - waitStart;
+          }
         }
         const txStart = clock;
         try {

@@ -165,6 +165,9 @@ Deno.test("fileLock() with a short timeout reports the wait as a lock error", as
     /file lock .*dbhammer-lock not acquired within 100 ms \(2 tries\)/,
   );
   assert.equal(failed?.code, null);
+  // Its two tries of 100 ms and the pause between them were a wait for the
+  // lock, although it never came.
+  assert.ok(failed!.lockWaitMs >= 200, `lockWaitMs ${failed!.lockWaitMs}`);
   assertAcknowledged(db, report);
 });
 
