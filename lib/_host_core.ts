@@ -6,6 +6,7 @@ import { OutcomePacker, OutcomeTable } from "./_outcome_codec.ts";
 import type { HostInit, HostMessage } from "./_protocol.ts";
 import { HostQueue } from "./_queue.ts";
 import {
+  killedSlot,
   now,
   setProgress,
   type SharedInts,
@@ -126,12 +127,18 @@ export async function runHost(init: HostInit, io: HostIO): Promise<void> {
       if (packer.size >= BATCH_SIZE || time - batchStart >= FLUSH_MS) flush();
       else timer ??= setTimeout(flush, FLUSH_MS);
     };
+  // Worker mode only: a process is ended with SIGKILL, which stops it.
+  const killed = io.atomics === null
+    ? undefined
+    : (): boolean =>
+      shared.load(killedSlot(init.hostId, settings.writers)) !== 0;
   const queue = settings.strategy.queue && io.atomics !== null
     ? new HostQueue(
       io.atomics,
       settings.writers,
       init.hostId,
       () => shared.load(STOP) !== 0,
+      killed,
     )
     : null;
   try {
@@ -143,6 +150,7 @@ export async function runHost(init: HostInit, io: HostIO): Promise<void> {
         operations: writer.operations,
         shared,
         queue,
+        killed,
         record,
         crash: () => {
           flush();

@@ -7,7 +7,14 @@
 // round of the others; and a hand-off between threads, the slow part, happens
 // once per round instead of once per transaction.
 import { StrategyLockError } from "./_errors.ts";
-import { HOLDER, queueSlot, SERVING, TICKET } from "./_shared.ts";
+import {
+  HOLDER,
+  pendingSlot,
+  queueSlot,
+  SERVING,
+  STOP,
+  TICKET,
+} from "./_shared.ts";
 
 interface Waiter {
   resolve(): void;
@@ -20,6 +27,7 @@ export class HostQueue {
   #writers: number;
   #holder: number;
   #stopped: () => boolean;
+  #killed: () => boolean;
   #waiting: Waiter[] = [];
   /** Whether this host holds the turn (one of its writers is using it). */
   #holding = false;
@@ -33,17 +41,21 @@ export class HostQueue {
    * @param writers The run's number of writers (sizes the wait slots).
    * @param hostId This host's id.
    * @param stopped Whether the run is stopping.
+   * @param killed Whether the orchestrator has ended this host: then it
+   * takes and passes no turn any more (the orchestrator passes them).
    */
   constructor(
     atomics: Int32Array,
     writers: number,
     hostId: number,
     stopped: () => boolean,
+    killed: () => boolean = () => false,
   ) {
     this.#atomics = atomics;
     this.#writers = writers;
     this.#holder = hostId + 1;
     this.#stopped = stopped;
+    this.#killed = killed;
   }
 
   /** Resolves when the calling writer has the turn. */
@@ -56,6 +68,7 @@ export class HostQueue {
 
   /** Ends the calling writer's turn. */
   release(): void {
+    if (this.#killed()) return;
     if (this.#waiting.length > 0 && this.#budget > 0) {
       this.#serveNext();
       return;
@@ -72,15 +85,20 @@ export class HostQueue {
 
   async #request(): Promise<void> {
     this.#requested = true;
+    if (this.#killed()) return;
     const atomics = this.#atomics;
     const ticket = Atomics.add(atomics, TICKET, 1);
+    const pending = pendingSlot(this.#holder - 1, this.#writers);
+    Atomics.store(atomics, pending, ticket + 1);
     const slot = queueSlot(ticket, this.#writers);
     for (;;) {
       // Read the slot before SERVING: a release in between changes the slot,
       // so the wait below returns at once instead of missing it.
       const seen = Atomics.load(atomics, slot);
       if (Atomics.load(atomics, SERVING) === ticket) break;
+      if (this.#killed()) return;
       if (this.#stopped()) {
+        Atomics.store(atomics, pending, 0);
         this.#requested = false;
         const error = new StrategyLockError(
           "run stopped while waiting in the queue",
@@ -91,15 +109,21 @@ export class HostQueue {
       const wait = Atomics.waitAsync(atomics, slot, seen, 1000);
       if (wait.async) await wait.value;
     }
+    // Ended while waiting: the orchestrator takes this turn for the host.
+    if (this.#killed()) return;
     this.#requested = false;
     this.#holding = true;
     Atomics.store(atomics, HOLDER, this.#holder);
+    Atomics.store(atomics, pending, 0);
     // The writers waiting now get one turn each; those that come back
     // wait for the host's next turn.
     this.#budget = this.#waiting.length;
     this.#serveNext();
   }
 }
+
+/** How often a wait for a dead host's turn looks whether the run stopped. */
+const DEAD_TICKET_LOOK_MS = 50;
 
 /**
  * Hands the turn to the next ticket if host `holder - 1` still holds it.
@@ -124,5 +148,36 @@ export function releaseDeadHost(
   writers: number,
   hostId: number,
 ): void {
+  passTurn(atomics, writers, hostId + 1);
+}
+
+/**
+ * For the orchestrator, once host `hostId` has ended and stands still: if it
+ * ended waiting for a turn, takes that turn for it when it comes and passes
+ * it on. Resolves then, or when the run stops.
+ */
+export async function releaseDeadTicket(
+  atomics: Int32Array,
+  writers: number,
+  hostId: number,
+): Promise<void> {
+  const pending = Atomics.load(atomics, pendingSlot(hostId, writers));
+  if (pending === 0) return;
+  const ticket = pending - 1;
+  const slot = queueSlot(ticket, writers);
+  for (;;) {
+    const seen = Atomics.load(atomics, slot);
+    const serving = Atomics.load(atomics, SERVING);
+    if (serving === ticket) break;
+    // Passed already (the host took it as it died, and passed it), or the
+    // run is over.
+    if (serving - ticket > 0 || Atomics.load(atomics, STOP) !== 0) return;
+    const wait = Atomics.waitAsync(atomics, slot, seen, DEAD_TICKET_LOOK_MS);
+    if (wait.async) await wait.value;
+  }
+  // Served now, and nobody else takes a dead host's turn: hold it for the
+  // host, and pass it on.
+  Atomics.compareExchange(atomics, HOLDER, 0, hostId + 1);
+  Atomics.store(atomics, pendingSlot(hostId, writers), 0);
   passTurn(atomics, writers, hostId + 1);
 }

@@ -85,7 +85,8 @@ const QUEUE_SLOTS = 64;
 
 /** How many integers a run with `writers` writers shares. */
 export function sharedLength(writers: number): number {
-  return HEADER + PER_WRITER * writers + QUEUE_SLOTS;
+  // After the wait slots, PER_HOST per host (never more hosts than writers).
+  return HEADER + PER_WRITER * writers + QUEUE_SLOTS + PER_HOST * writers;
 }
 
 /**
@@ -95,6 +96,27 @@ export function sharedLength(writers: number): number {
  */
 export function queueSlot(ticket: number, writers: number): number {
   return HEADER + PER_WRITER * writers + (ticket % QUEUE_SLOTS);
+}
+
+const PER_HOST = 2;
+
+/**
+ * The slot where host `hostId` keeps the queue ticket it waits with, plus
+ * one (0: none), so that the orchestrator can pass on that turn if the host
+ * dies waiting.
+ */
+export function pendingSlot(hostId: number, writers: number): number {
+  return HEADER + PER_WRITER * writers + QUEUE_SLOTS + PER_HOST * hostId;
+}
+
+/**
+ * The slot the orchestrator sets to 1 before it ends host `hostId` early. A
+ * Worker terminated while its thread is inside a call (SQLite's, a blocking
+ * wait) can go on running until its event loop turns again; it looks here
+ * and stops instead.
+ */
+export function killedSlot(hostId: number, writers: number): number {
+  return pendingSlot(hostId, writers) + 1;
 }
 
 /** Allocates the shared memory for `writers` writers. */

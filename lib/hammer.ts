@@ -14,6 +14,7 @@ import {
   FileInts,
   GO,
   inTransaction,
+  killedSlot,
   now,
   readProgress,
   type SharedInts,
@@ -37,7 +38,7 @@ import {
   unpackOutcomes,
 } from "./_outcome_codec.ts";
 import { fingerprint, readNewRows } from "./_fingerprint.ts";
-import { releaseDeadHost } from "./_queue.ts";
+import { releaseDeadHost, releaseDeadTicket } from "./_queue.ts";
 import {
   type Connection,
   journalModeOf,
@@ -523,44 +524,62 @@ function orchestrate(
       ) return;
       host.status = status;
       host.error = error;
+      // Before the kill: a Worker's thread inside a call when it is
+      // terminated goes on for a moment, and must see it has ended.
+      if (status !== "done" && shared instanceof AtomicInts) {
+        shared.store(killedSlot(host.id, settings.writers), 1);
+      }
       host.handle.kill();
       // A host that ended in a writer's turn of the queue never passes it
-      // on: pass it for the host once its handle is closed (for a Worker, at
-      // once; its thread may still finish the SQLite call it was in, so the
-      // next writer can meet SQLite's lock for a moment).
-      if (settings.strategy.queue && shared instanceof AtomicInts) {
-        host.handle.closed.then(() =>
-          releaseDeadHost(shared.array, settings.writers, host.id)
-        );
+      // on, nor the turn of the ticket it was waiting with: pass them for
+      // the host once its handle is closed and its writers stand still (a
+      // Worker's thread may finish the call it was in, and the transaction
+      // around it, before it sees it has ended).
+      if (
+        settings.strategy.queue && shared instanceof AtomicInts &&
+        status !== "done"
+      ) {
+        const { array } = shared;
+        deadHosts.push(host.handle.closed.then(async () => {
+          await standStill(host.writers, sqliteWait(host.writers));
+          releaseDeadHost(array, settings.writers, host.id);
+          await releaseDeadTicket(array, settings.writers, host.id);
+        }));
       }
     };
-    // Every host gone: Workers terminated, processes exited, pipes closed.
-    // A terminated Worker's thread may still run a few operations before it
-    // stops, so wait until no writer of an ended host moves any more: only
-    // then does the shared progress say which operations ran.
-    const allClosed = async (): Promise<void> => {
-      await Promise.all(hosts.map((h) => h.handle.closed));
-      const moving = assignments.filter((w) =>
-        hosts.some((h) => h.status !== "done" && h.writers.includes(w.id))
-      );
-      if (moving.length === 0) return;
-      const snapshot = (): string =>
-        moving.map((w) => {
-          const p = readProgress(shared, w.id);
-          return `${p.state}:${p.opIndex}`;
-        }).join(",");
-      // A Worker blocked in SQLite's own busy handler cannot be stopped until
-      // the handler returns, and may commit then: wait out its busy timeout.
+    /**
+     * How long writers of an ended host must be watched at least: a Worker
+     * blocked in SQLite's own busy handler cannot be stopped until the
+     * handler returns, and may commit then: wait out its busy timeout.
+     */
+    const sqliteWait = (writers: number[]): number => {
       const blockedInSqlite = settings.mode === "worker" &&
         settings.busyWait === "sqlite" && settings.busyTimeoutMs > 0 &&
-        moving.some((w) => {
-          const state = readProgress(shared, w.id).state;
+        writers.some((id) => {
+          const state = readProgress(shared, id).state;
           return state === WriterState.acquiring ||
             state === WriterState.committing;
         });
-      const atLeast = blockedInSqlite
+      return blockedInSqlite
         ? Math.min(settings.busyTimeoutMs + 250, QUIESCE_SQLITE_MAX_MS)
         : 0;
+    };
+    /** Hand-offs of the queue for hosts that ended in it. */
+    const deadHosts: Promise<void>[] = [];
+
+    /**
+     * Resolves once the progress of `writers` has not changed for one step
+     * (and `atLeast` ms have passed), or after `QUIESCE_MAX_MS + atLeast`.
+     */
+    const standStill = async (
+      writers: number[],
+      atLeast = 0,
+    ): Promise<void> => {
+      const snapshot = (): string =>
+        writers.map((id) => {
+          const p = readProgress(shared, id);
+          return `${p.state}:${p.opIndex}`;
+        }).join(",");
       let last = snapshot();
       for (let waited = 0; waited < QUIESCE_MAX_MS + atLeast;) {
         await delay(QUIESCE_STEP_MS);
@@ -569,6 +588,20 @@ function orchestrate(
         if (current === last && waited >= atLeast) return;
         last = current;
       }
+    };
+    // Every host gone: Workers terminated, processes exited, pipes closed.
+    // A terminated Worker's thread may still run a few operations before it
+    // stops, so wait until no writer of an ended host moves any more: only
+    // then does the shared progress say which operations ran.
+    const allClosed = async (): Promise<void> => {
+      await Promise.all(hosts.map((h) => h.handle.closed));
+      await Promise.all(deadHosts);
+      const moving = assignments.filter((w) =>
+        hosts.some((h) => h.status !== "done" && h.writers.includes(w.id))
+      );
+      if (moving.length === 0) return;
+      const ids = moving.map((w) => w.id);
+      await standStill(ids, sqliteWait(ids));
     };
 
     // Times from the hosts' clock are made relative to the start.
@@ -667,6 +700,8 @@ function orchestrate(
       ) return;
       settled = true;
       clearTimeout(deadline);
+      // Every host has ended: nothing waits for the queue any more.
+      shared.store(STOP, 1);
       allClosed()
         .then(() => {
           collectRest();

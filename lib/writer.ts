@@ -53,6 +53,8 @@ export interface WriterContext {
   shared: SharedInts;
   /** The host's side of the queue strategy (Worker mode only), else `null`. */
   queue: HostQueue | null;
+  /** Whether the orchestrator has ended this writer's host. */
+  killed?(): boolean;
   /** Receives each operation's record as soon as it ends. */
   record(outcome: Outcome): void;
   /** Called at the crash point, if this writer has one; never returns. */
@@ -410,6 +412,11 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
   }
 
   for (let index = 0; index < ctx.operations.length; index++) {
+    // Ended by the orchestrator while its thread was inside a call: a
+    // terminated Worker may run on until its event loop turns. Start
+    // nothing more and record nothing more; the orchestrator settles the
+    // rest against the database.
+    if (ctx.killed?.()) await new Promise<never>(() => {});
     if (stopped()) break;
     const op = ctx.operations[index];
     setProgress(shared, id, WriterState.between, index);

@@ -2,7 +2,11 @@
 // memory in this thread: the order of turns is exact, not sampled.
 import assert from "node:assert/strict";
 import { StrategyLockError } from "../lib/_errors.ts";
-import { HostQueue, releaseDeadHost } from "../lib/_queue.ts";
+import {
+  HostQueue,
+  releaseDeadHost,
+  releaseDeadTicket,
+} from "../lib/_queue.ts";
 import { allocateShared } from "../lib/_shared.ts";
 import { assertNoSecondTurn } from "./_helpers.ts";
 
@@ -134,5 +138,27 @@ Deno.test("queue: the turn of a host that died holding it is passed on once, who
   b.release();
   await alive(cTurn);
   assert.deepEqual(turns, ["b", "c"]);
+  c.release();
+});
+
+Deno.test("queue: the turn of a host that died waiting for it is taken for it and passed on when it comes", async () => {
+  const atomics = new Int32Array(allocateShared(WRITERS));
+  let bKilled = false;
+  const a = new HostQueue(atomics, WRITERS, 0, () => false);
+  const b = new HostQueue(atomics, WRITERS, 1, () => false, () => bKilled);
+  const c = new HostQueue(atomics, WRITERS, 2, () => false);
+  const turns: string[] = [];
+  await a.acquire(); // A has the turn; B, then C, wait with tickets
+  b.acquire().then(() => turns.push("b"));
+  const cTurn = c.acquire().then(() => turns.push("c"));
+  bKilled = true; // B is ended while it waits
+  // Nothing to do yet: B's turn has not come.
+  const passed = releaseDeadTicket(atomics, WRITERS, 1);
+  a.release();
+  await alive(passed);
+  await alive(cTurn);
+  assert.deepEqual(turns, ["c"]);
+  // A host that waited for nothing has no turn to pass.
+  await alive(releaseDeadTicket(atomics, WRITERS, 0));
   c.release();
 });

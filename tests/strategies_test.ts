@@ -132,6 +132,31 @@ Deno.test("queue(): a host killed in its turn does not stall the others; the run
   assert.equal(liveHosts(), 0);
 });
 
+Deno.test("queue(): a host killed while it waits for its next turn does not stall the others", async () => {
+  await using db = await messagesDb();
+  // Writer 0 dies between operations: its host-mate (writer 2) finishes the
+  // host's turn and asks for the next one, and the host is killed with
+  // that ticket pending. The orchestrator must pass that turn on too.
+  const report = await insertRowsInParallel(db, generateRows(4 * 10), {
+    table: "messages",
+    writers: 4,
+    threads: 2,
+    strategy: queue(),
+    crash: { writer: 0, afterOps: 3, inTransaction: false },
+    deadlineMs: 30_000,
+  });
+  assertNoLockErrors(report);
+  const dead = report.hosts.find((h) => h.writers.includes(0));
+  assert.equal(dead?.status, "crashed");
+  const alive = report.hosts.find((h) => !h.writers.includes(0));
+  for (const writer of alive!.writers) {
+    assert.equal(report.perWriter[writer].ok, 10, `writer ${writer}`);
+  }
+  assert.equal(report.perWriter[0].ok, 3);
+  assertAcknowledged(db, report);
+  assert.equal(liveHosts(), 0);
+});
+
 Deno.test("compose() layers a file lock with retries", async () => {
   await using db = await messagesDb();
   const report = await insertRowsInParallel(db, generateRows(40), {
