@@ -10,6 +10,7 @@ interface Setup {
   path: string;
   synchronous: string;
   connections: number;
+  rounds: number;
 }
 
 interface Go {
@@ -20,6 +21,9 @@ interface Go {
 }
 
 let connections: DatabaseSync[] = [];
+// A value per commit, the size of generateRows' (a UUID each), made before
+// the clock starts.
+let values: string[] = [];
 
 self.onmessage = (event: MessageEvent<Setup | Go>) => {
   const data = event.data;
@@ -29,6 +33,10 @@ self.onmessage = (event: MessageEvent<Setup | Go>) => {
       db.exec(`PRAGMA synchronous = ${data.synchronous}`);
       return db;
     });
+    values = Array.from(
+      { length: data.rounds * data.connections },
+      () => crypto.randomUUID() as string,
+    );
     self.postMessage("ready");
     return;
   }
@@ -38,15 +46,16 @@ self.onmessage = (event: MessageEvent<Setup | Go>) => {
     insert: db.prepare("INSERT INTO messages (msg) VALUES (?)"),
     commit: db.prepare("COMMIT"),
   }));
+  let next = 0;
   for (let round = 0; round < data.rounds; round++) {
     for (;;) {
       const holder = Atomics.load(turn, 0);
       if (holder === data.me) break;
       Atomics.wait(turn, 0, holder);
     }
-    for (const [i, s] of statements.entries()) {
+    for (const s of statements) {
       s.begin.run();
-      s.insert.run(`rotation ${data.me}/${i}/${round}`);
+      s.insert.run(values[next++]);
       s.commit.run();
     }
     Atomics.store(turn, 0, (data.me + 1) % data.threads);

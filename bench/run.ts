@@ -228,6 +228,7 @@ async function rotation(
         // Writer w on thread w % threads, as dbhammer deals them out.
         connections: Math.floor(writers / threads) +
           (i < writers % threads ? 1 : 0),
+        rounds,
       })
     ));
     const turn = new SharedArrayBuffer(4);
