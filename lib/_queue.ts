@@ -26,6 +26,8 @@ export class HostQueue {
   #atomics: Int32Array;
   #writers: number;
   #holder: number;
+  /** This host's pending-ticket slot in shared memory. */
+  #pending: number;
   #stopped: () => boolean;
   #killed: () => boolean;
   #waiting: Waiter[] = [];
@@ -54,6 +56,7 @@ export class HostQueue {
     this.#atomics = atomics;
     this.#writers = writers;
     this.#holder = hostId + 1;
+    this.#pending = pendingSlot(hostId, writers);
     this.#stopped = stopped;
     this.#killed = killed;
   }
@@ -87,9 +90,12 @@ export class HostQueue {
     this.#requested = true;
     if (this.#killed()) return;
     const atomics = this.#atomics;
-    const ticket = Atomics.add(atomics, TICKET, 1);
-    const pending = pendingSlot(this.#holder - 1, this.#writers);
-    Atomics.store(atomics, pending, ticket + 1);
+    const pending = this.#pending;
+    // Taken and published as pending in one expression, with no call in
+    // between: a host ended here leaves no ticket the orchestrator, which
+    // reads the slot once the host's writers stand still, cannot see.
+    const ticket =
+      Atomics.store(atomics, pending, Atomics.add(atomics, TICKET, 1) + 1) - 1;
     const slot = queueSlot(ticket, this.#writers);
     for (;;) {
       // Read the slot before SERVING: a release in between changes the slot,
