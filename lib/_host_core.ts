@@ -138,7 +138,7 @@ export async function runHost(init: HostInit, io: HostIO): Promise<void> {
       settings.writers,
       init.hostId,
       () => shared.load(STOP) !== 0,
-      killed,
+      { killed, hostWriters: init.writers.length },
     )
     : null;
   try {

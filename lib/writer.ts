@@ -513,5 +513,6 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
     // its outcome leaves, the orchestrator knows it ran.
     setProgress(shared, id, WriterState.between, index + 1);
   }
+  ctx.queue?.leave();
   state(WriterState.done);
 }

@@ -145,7 +145,9 @@ Deno.test("queue: the turn of a host that died waiting for it is taken for it an
   const atomics = new Int32Array(allocateShared(WRITERS));
   let bKilled = false;
   const a = new HostQueue(atomics, WRITERS, 0, () => false);
-  const b = new HostQueue(atomics, WRITERS, 1, () => false, () => bKilled);
+  const b = new HostQueue(atomics, WRITERS, 1, () => false, {
+    killed: () => bKilled,
+  });
   const c = new HostQueue(atomics, WRITERS, 2, () => false);
   const turns: string[] = [];
   await a.acquire(); // A has the turn; B, then C, wait with tickets
@@ -161,4 +163,62 @@ Deno.test("queue: the turn of a host that died waiting for it is taken for it an
   // A host that waited for nothing has no turn to pass.
   await alive(releaseDeadTicket(atomics, WRITERS, 0));
   c.release();
+});
+
+Deno.test("queue: a host whose writers all wait blocks its thread for the turn, and still lets its event loop run between slices", async () => {
+  const atomics = new Int32Array(allocateShared(WRITERS));
+  // A waits asynchronously; B, with one writer, blocks this thread.
+  const a = new HostQueue(atomics, WRITERS, 0, () => false);
+  const b = new HostQueue(atomics, WRITERS, 1, () => false, {
+    hostWriters: 1,
+  });
+  const turns: string[] = [];
+  await a.acquire();
+  turns.push("a");
+  // Only a timer on this thread gives A's turn back: B's wait must let the
+  // event loop run, or B would wait forever.
+  setTimeout(() => {
+    turns.push("a releases");
+    a.release();
+  }, 0);
+  await alive(b.acquire());
+  turns.push("b");
+  b.release();
+  b.leave();
+  assert.deepEqual(turns, ["a", "a releases", "b"]);
+  assert.ok(b.blockedSlices >= 1, `B blocked ${b.blockedSlices} times`);
+});
+
+Deno.test("queue: a host waits asynchronously while one of its writers is busy elsewhere", async () => {
+  const atomics = new Int32Array(allocateShared(WRITERS));
+  const a = new HostQueue(atomics, WRITERS, 0, () => false);
+  // B runs two writers; only one of them waits for the turn.
+  const b = new HostQueue(atomics, WRITERS, 1, () => false, {
+    hostWriters: 2,
+  });
+  await a.acquire();
+  const bTurn = b.acquire();
+  // B's other writer works on this thread meanwhile: a chain of event-loop
+  // turns, each a macrotask, that hands A's turn back at its end.
+  let links = 0;
+  await new Promise<void>((resolve) => {
+    const link = (): void => {
+      if (++links < 50) setTimeout(link, 0);
+      else resolve();
+    };
+    setTimeout(link, 0);
+  });
+  a.release();
+  await alive(bTurn);
+  assert.equal(links, 50);
+  assert.equal(b.blockedSlices, 0, "B never blocked its thread");
+  b.release();
+  // Its other writer ends: now its one writer waiting is all it runs.
+  b.leave();
+  await a.acquire();
+  const bAgain = b.acquire();
+  setTimeout(() => a.release(), 0);
+  await alive(bAgain);
+  assert.ok(b.blockedSlices >= 1, `B blocked ${b.blockedSlices} times`);
+  b.release();
 });
