@@ -389,14 +389,6 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
     }
   }
 
-  async function acquireQueue(): Promise<void> {
-    if (ctx.queue === null) {
-      throw new Error("The queue strategy needs Worker mode (shared memory)");
-    }
-    await ctx.queue.acquire();
-    queued = true;
-  }
-
   /** Releases the strategy's lock; whether one was held. */
   function release(): boolean {
     const held = lockFile !== null || queued;
@@ -440,7 +432,15 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
           const waitStart = clock;
           state(WriterState.queued);
           try {
-            if (strategy.queue) await acquireQueue();
+            if (strategy.queue) {
+              if (ctx.queue === null) {
+                throw new Error(
+                  "The queue strategy needs Worker mode (shared memory)",
+                );
+              }
+              await ctx.queue.acquire();
+              queued = true;
+            }
             if (strategy.fileLock) await acquireFileLock();
           } finally {
             // A wait that ended in a refusal was a wait too.
