@@ -24,7 +24,7 @@ import { acknowledgement } from "../lib/_acknowledged.ts";
 const SECTIONS = ["orchestration", "strategies", "overhead"];
 const CHILD = "--orchestration-child";
 const args = Deno.args.filter((a) =>
-  !/^--(runs|writers|seconds|threads)=/.test(a)
+  !/^--(runs|writers|seconds|threads|configs)=/.test(a)
 );
 const option = (name: string): string | undefined =>
   Deno.args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
@@ -57,11 +57,27 @@ for (const name of chosen) {
   }
 }
 
-const CONFIGS: [JournalMode, Synchronous][] = [
+const ALL_CONFIGS: [JournalMode, Synchronous][] = [
   ["delete", "full"],
   ["wal", "full"],
   ["wal", "normal"],
 ];
+// `--configs=wal/full` (or `delete/full,wal/normal`): only these
+// journal/synchronous pairs.
+const configNames = option("configs")?.split(",");
+const CONFIGS = configNames === undefined
+  ? ALL_CONFIGS
+  : ALL_CONFIGS.filter(([j, s]) => configNames.includes(`${j}/${s}`));
+for (const name of configNames ?? []) {
+  if (!ALL_CONFIGS.some(([j, s]) => `${j}/${s}` === name)) {
+    console.error(
+      `Invalid --configs: ${name} (expected ${
+        ALL_CONFIGS.map(([j, s]) => `${j}/${s}`).join(", ")
+      })`,
+    );
+    Deno.exit(2);
+  }
+}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
