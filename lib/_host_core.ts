@@ -128,10 +128,11 @@ export async function runHost(init: HostInit, io: HostIO): Promise<void> {
       else timer ??= setTimeout(flush, FLUSH_MS);
     };
   // Worker mode only: a process is ended with SIGKILL, which stops it.
+  // Read before every operation and every hand-off: the slot is found once.
+  const killedAt = killedSlot(init.hostId, settings.writers);
   const killed = io.atomics === null
     ? undefined
-    : (): boolean =>
-      shared.load(killedSlot(init.hostId, settings.writers)) !== 0;
+    : (): boolean => shared.load(killedAt) !== 0;
   const queue = settings.strategy.queue && io.atomics !== null
     ? new HostQueue(
       io.atomics,
