@@ -20,10 +20,9 @@ import {
   sqliteVersion,
 } from "./_sqlite.ts";
 import type { TaskContext } from "./plan.ts";
-import type { Outcome } from "./report.ts";
 import type { Driver } from "./driver.ts";
 import { loadDriver } from "./_driver_load.ts";
-import { runWriter, taskFunction } from "./writer.ts";
+import { runWriter, taskFunction, type WriterOutcome } from "./writer.ts";
 
 /** Most outcomes in one message. */
 const BATCH_SIZE = 256;
@@ -117,8 +116,9 @@ export async function runHost(init: HostInit, io: HostIO): Promise<void> {
   };
   let batchStart = 0;
   const record = table !== null
-    ? (outcome: Outcome): void => table.write(outcome, textId(outcome.message))
-    : (outcome: Outcome): void => {
+    ? (outcome: WriterOutcome): void =>
+      table.write(outcome, textId(outcome.message))
+    : (outcome: WriterOutcome): void => {
       // The outcome's end is the time now: no second reading of the clock.
       const time = outcome.endMs ?? now();
       if (packer.size === 0) batchStart = time;

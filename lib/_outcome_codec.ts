@@ -4,6 +4,7 @@
 // Workers write each outcome into a table in shared memory, which costs no
 // message at all.
 import type { Outcome, OutcomeKind } from "./report.ts";
+import type { WriterOutcome } from "./writer.ts";
 
 const KINDS: OutcomeKind[] = [
   "ok",
@@ -32,7 +33,11 @@ const orNull = (value: number): number | null =>
   Number.isNaN(value) ? null : value;
 
 /** Writes an outcome's FIELDS numbers at `f`. */
-function writeFields(fixed: Float64Array, f: number, o: Outcome): void {
+function writeFields(
+  fixed: Float64Array,
+  f: number,
+  o: WriterOutcome,
+): void {
   fixed[f] = o.writer;
   fixed[f + 1] = o.seq;
   fixed[f + 2] = KIND_INDEX.get(o.outcome)!;
@@ -97,7 +102,7 @@ export class OutcomePacker {
   }
 
   /** Packs one outcome. */
-  add(o: Outcome): void {
+  add(o: WriterOutcome): void {
     const f = this.#count * FIELDS;
     if (f + FIELDS > this.#fixed.length) {
       this.#fixed = grown(this.#fixed, f + FIELDS);
@@ -134,7 +139,9 @@ function grown(
 }
 
 /** Packs outcomes as recorded by writers (see {@linkcode OutcomePacker}). */
-export function packOutcomes(outcomes: readonly Outcome[]): PackedOutcomes {
+export function packOutcomes(
+  outcomes: readonly WriterOutcome[],
+): PackedOutcomes {
   const packer = new OutcomePacker();
   for (const o of outcomes) packer.add(o);
   return packer.take();
@@ -239,7 +246,7 @@ export class OutcomeTable {
    * its message's text (see {@linkcode OutcomeTable.read}), or -1 for none.
    * A writer's operations end in order, so its rowids follow one another.
    */
-  write(o: Outcome, message: number): void {
+  write(o: WriterOutcome, message: number): void {
     const f = (this.#rows[o.writer] + o.seq) * ROW;
     const fixed = this.#fixed;
     writeFields(fixed, f, o);

@@ -5,8 +5,27 @@ import type { RunSettings } from "./plan.ts";
 import type { OutcomeTableShape, PackedOutcomes } from "./_outcome_codec.ts";
 import type { Operation } from "./writer.ts";
 
-/** The writers one host runs. */
+/**
+ * An operation as the orchestrator plans it: what its host gets, and what
+ * recognises its rows afterwards.
+ */
+export interface PlannedOperation extends Operation {
+  /** Index of each row in the run's input rows (inserts). */
+  keys: number[];
+  /** Each row's fingerprint, to recognise it in the database afterwards. */
+  fingerprints: string[];
+}
+
+/** A writer's operations, as the orchestrator plans them. */
 export interface WriterAssignment {
+  /** Writer id. */
+  id: number;
+  /** Its operations. */
+  operations: PlannedOperation[];
+}
+
+/** A writer as its host gets it: only what the host runs. */
+export interface HostWriter {
   /** Writer id. */
   id: number;
   /** Its operations. */
@@ -26,7 +45,7 @@ export interface HostInit {
   barrierPath: string | null;
   /** Worker mode: the table the outcomes go to, else they go in messages. */
   outcomeTable: OutcomeTableShape | null;
-  writers: WriterAssignment[];
+  writers: HostWriter[];
 }
 
 /** Writes a message as one frame: its length (4 bytes, LE), then its bytes. */

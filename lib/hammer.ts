@@ -855,7 +855,11 @@ function orchestrate(
           sharedPath: coordination.sharedPath,
           barrierPath: coordination.barrierPath,
           outcomeTable: tableShape,
-          writers,
+          // Keys and fingerprints stay here: the host does not need them.
+          writers: writers.map(({ id, operations }) => ({
+            id,
+            operations: operations.map(({ seq, rows }) => ({ seq, rows })),
+          })),
         });
       }
     } catch (error) {

@@ -27,17 +27,22 @@ import type { Outcome } from "./report.ts";
 import { retryDelay } from "./strategies.ts";
 import type { SqlValue } from "./table.ts";
 
-/** One operation (transaction) assigned to a writer. */
+/**
+ * One operation (transaction) assigned to a writer: what its host gets. The
+ * orchestrator keeps which input rows it holds and their fingerprints.
+ */
 export interface Operation {
   /** Index of the operation in the writer's own sequence. */
   seq: number;
-  /** Index of each row in the run's input rows (inserts). */
-  keys: number[];
   /** Each row's values, in `RunSettings.columns` order (inserts). */
   rows: SqlValue[][];
-  /** Each row's fingerprint, to recognise it in the database afterwards. */
-  fingerprints: string[];
 }
+
+/**
+ * What a writer records of an operation: an {@linkcode Outcome} without the
+ * keys and fingerprints of its rows, which the orchestrator adds back.
+ */
+export type WriterOutcome = Omit<Outcome, "keys" | "fingerprints">;
 
 /** What a writer needs to run. */
 export interface WriterContext {
@@ -56,7 +61,7 @@ export interface WriterContext {
   /** Whether the orchestrator has ended this writer's host. */
   killed?(): boolean;
   /** Receives each operation's record as soon as it ends. */
-  record(outcome: Outcome): void;
+  record(outcome: WriterOutcome): void;
   /** Called at the crash point, if this writer has one; never returns. */
   crash?(): Promise<never>;
   /** The task workload's function. */
@@ -493,7 +498,6 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
     ctx.record({
       writer: id,
       seq: op.seq,
-      keys: op.keys,
       outcome: failure === null ? "ok" : failure.outcome,
       code: failure?.code ?? null,
       message: failure?.message ?? null,
@@ -507,7 +511,6 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
       read: result?.read ?? null,
       wrote: result?.wrote ?? null,
       resolved: null,
-      fingerprints: op.fingerprints,
     });
     // Progress now counts this operation as ended: if the host dies before
     // its outcome leaves, the orchestrator knows it ran.
