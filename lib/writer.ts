@@ -277,11 +277,15 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
     state(WriterState.acquiring);
     begin.run();
     if (settings.transaction !== "deferred") state(WriterState.holding);
-    const rowids: number[] = [];
-    for (const values of op.rows) {
-      const result = insert!.run(...values);
+    // Sized up front and filled by index: at a fast commit's rate a growing
+    // array per operation was a measurable share of the writer's own work
+    // (WAL/NORMAL, one writer: about 0.5 µs of 21 on tmpfs).
+    const rows = op.rows;
+    const rowids: number[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const result = insert!.run(...rows[i]);
       state(WriterState.holding);
-      rowids.push(Number(result.lastInsertRowid));
+      rowids[i] = Number(result.lastInsertRowid);
     }
     const commitSeq = nextCommit();
     state(WriterState.committing);
