@@ -3,7 +3,11 @@
 // start, run the writers, record every outcome, close the connections.
 import { classifyError } from "./_errors.ts";
 import { OutcomePacker, OutcomeTable } from "./_outcome_codec.ts";
-import type { HostInit, HostMessage } from "./_protocol.ts";
+import {
+  type HostInit,
+  type HostMessage,
+  hostOperations,
+} from "./_protocol.ts";
 import { HostQueue } from "./_queue.ts";
 import {
   killedSlot,
@@ -76,6 +80,10 @@ export async function runHost(init: HostInit, io: HostIO): Promise<void> {
     });
     return;
   }
+  // Before the start, so the run does not pay for it.
+  const operations = init.writers.map((writer) =>
+    hostOperations(writer, settings.rowsPerTransaction)
+  );
   send({
     type: "ready",
     hostId: init.hostId,
@@ -148,7 +156,7 @@ export async function runHost(init: HostInit, io: HostIO): Promise<void> {
         id: writer.id,
         settings,
         connection: connections[i],
-        operations: writer.operations,
+        operations: operations[i],
         shared,
         queue,
         killed,

@@ -3,6 +3,7 @@
 import type { ClassifiedError } from "./_errors.ts";
 import type { RunSettings } from "./plan.ts";
 import type { OutcomeTableShape, PackedOutcomes } from "./_outcome_codec.ts";
+import type { SqlValue } from "./table.ts";
 import type { Operation } from "./writer.ts";
 
 /**
@@ -24,12 +25,57 @@ export interface WriterAssignment {
   operations: PlannedOperation[];
 }
 
-/** A writer as its host gets it: only what the host runs. */
+/**
+ * A writer as its host gets it: only what the host runs, and flat. A
+ * message of one object and two arrays per operation took about half a
+ * second to clone for 200 000 one-row operations; one flat array of values
+ * clones several times faster, and the host rebuilds the operations before
+ * the start.
+ */
 export interface HostWriter {
   /** Writer id. */
   id: number;
-  /** Its operations. */
-  operations: Operation[];
+  /** How many operations it runs. */
+  operations: number;
+  /** How many rows its operations insert, all together. */
+  rows: number;
+  /** Every row's values, row after row, in `RunSettings.columns` order. */
+  values: SqlValue[];
+}
+
+/** What host `writer` gets of a writer's planned operations. */
+export function hostWriter(writer: WriterAssignment): HostWriter {
+  const values: SqlValue[] = [];
+  let rows = 0;
+  for (const op of writer.operations) {
+    for (const row of op.rows) {
+      for (const value of row) values.push(value);
+      rows++;
+    }
+  }
+  return { id: writer.id, operations: writer.operations.length, rows, values };
+}
+
+/**
+ * The operations of a {@linkcode HostWriter}, rebuilt: its rows dealt out
+ * `rowsPerTransaction` to an operation, in order, as they were planned.
+ */
+export function hostOperations(
+  writer: HostWriter,
+  rowsPerTransaction: number,
+): Operation[] {
+  const width = writer.rows === 0 ? 0 : writer.values.length / writer.rows;
+  const operations: Operation[] = new Array(writer.operations);
+  let row = 0;
+  for (let seq = 0; seq < writer.operations; seq++) {
+    const count = Math.min(rowsPerTransaction, writer.rows - row);
+    const rows: SqlValue[][] = new Array(count);
+    for (let i = 0; i < count; i++, row++) {
+      rows[i] = writer.values.slice(row * width, (row + 1) * width);
+    }
+    operations[seq] = { seq, rows };
+  }
+  return operations;
 }
 
 /** Orchestrator → host: everything a host needs. */

@@ -5,7 +5,11 @@
  * @module
  */
 import { type ColumnInfo, requireTable, withConnection } from "./_db.ts";
-import type { HostMessage, WriterAssignment } from "./_protocol.ts";
+import {
+  type HostMessage,
+  hostWriter,
+  type WriterAssignment,
+} from "./_protocol.ts";
 import {
   allocateShared,
   AtomicInts,
@@ -856,10 +860,7 @@ function orchestrate(
           barrierPath: coordination.barrierPath,
           outcomeTable: tableShape,
           // Keys and fingerprints stay here: the host does not need them.
-          writers: writers.map(({ id, operations }) => ({
-            id,
-            operations: operations.map(({ seq, rows }) => ({ seq, rows })),
-          })),
+          writers: writers.map(hostWriter),
         });
       }
     } catch (error) {
