@@ -43,7 +43,7 @@ export interface HostWriter {
   values: SqlValue[];
 }
 
-/** What host `writer` gets of a writer's planned operations. */
+/** What a host gets of one writer's planned operations. */
 export function hostWriter(writer: WriterAssignment): HostWriter {
   const values: SqlValue[] = [];
   let rows = 0;

@@ -28,8 +28,8 @@ import { retryDelay } from "./strategies.ts";
 import type { SqlValue } from "./table.ts";
 
 /**
- * One operation (transaction) assigned to a writer: what its host gets. The
- * orchestrator keeps which input rows it holds and their fingerprints.
+ * One operation (transaction) as a writer runs it. The orchestrator keeps
+ * which input rows it holds and their fingerprints (`PlannedOperation`).
  */
 export interface Operation {
   /** Index of the operation in the writer's own sequence. */
