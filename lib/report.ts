@@ -354,25 +354,32 @@ export function buildReport(input: ReportInput): Report {
   for (const host of input.hosts) {
     for (const w of host.writers) hostOf.set(w, host);
   }
+  // One pass: sorted by writer, each writer's outcomes follow one another
+  // (a filter per writer was writers × operations).
   const perWriter: WriterSummary[] = [];
+  let at = 0;
   for (let writer = 0; writer < input.settings.writers; writer++) {
-    const mine = outcomes.filter((o) => o.writer === writer);
-    const tally = (kind: OutcomeKind): number =>
-      mine.reduce((n, o) => n + (o.outcome === kind ? 1 : 0), 0);
     const host = hostOf.get(writer);
-    perWriter.push({
+    const summary: WriterSummary = {
       writer,
       host: host?.host ?? -1,
       status: host?.status ?? "done",
-      intended: mine.length,
-      ok: tally("ok"),
-      busy: tally("busy"),
-      locked: tally("locked"),
-      error: tally("error"),
-      unknown: tally("unknown"),
-      skipped: tally("skipped"),
-      rows: mine.reduce((n, o) => n + o.rowids.length, 0),
-    });
+      intended: 0,
+      ok: 0,
+      busy: 0,
+      locked: 0,
+      error: 0,
+      unknown: 0,
+      skipped: 0,
+      rows: 0,
+    };
+    for (; at < outcomes.length && outcomes[at].writer === writer; at++) {
+      const o = outcomes[at];
+      summary.intended++;
+      summary[o.outcome]++;
+      summary.rows += o.rowids.length;
+    }
+    perWriter.push(summary);
   }
   const busy = count("busy");
   const locked = count("locked");

@@ -81,6 +81,27 @@ Deno.test("report counts agree with its outcomes", async () => {
   assert.equal(report.intended, 9);
   assert.equal(report.ok + report.lockErrors + report.otherErrors, 9);
   assert.equal(report.perWriter.reduce((n, w) => n + w.ok, 0), report.ok);
+  // Each writer's summary, recounted from its own outcomes.
+  for (const w of report.perWriter) {
+    const mine = report.outcomes.filter((o) => o.writer === w.writer);
+    const of = (kind: string): number =>
+      mine.filter((o) => o.outcome === kind).length;
+    assert.deepEqual(
+      [w.intended, w.ok, w.busy, w.locked, w.error, w.unknown, w.skipped],
+      [
+        mine.length,
+        of("ok"),
+        of("busy"),
+        of("locked"),
+        of("error"),
+        of("unknown"),
+        of("skipped"),
+      ],
+      `writer ${w.writer}`,
+    );
+    assert.equal(w.rows, mine.reduce((n, o) => n + o.rowids.length, 0));
+    assert.equal(w.intended, 3);
+  }
   assert.equal(report.commitOrder.length, report.ok);
   assert.equal(
     report.errorsByCode.reduce((n, e) => n + e.count, 0),
