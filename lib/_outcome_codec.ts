@@ -193,13 +193,13 @@ export interface OutcomeTableShape {
 
 /**
  * Lays out a table with a row per operation of `writers` (indexed by writer
- * id) and room for each operation's rowids: one per row it inserts, at least
- * one (a parent's).
+ * id) and room for each operation's rowids: one per row it inserts (one per
+ * input row it holds, its `keys`), at least one (a parent's).
  */
 export function outcomeTableShape(
   writers: readonly {
     id: number;
-    operations: readonly { rows: unknown[] }[];
+    operations: readonly { keys: unknown[] }[];
   }[],
 ): OutcomeTableShape {
   const rows: number[] = [];
@@ -210,7 +210,7 @@ export function outcomeTableShape(
     rows[writer.id] = row;
     cells[writer.id] = cell;
     row += writer.operations.length;
-    for (const op of writer.operations) cell += Math.max(1, op.rows.length);
+    for (const op of writer.operations) cell += Math.max(1, op.keys.length);
   }
   return {
     fixed: new SharedArrayBuffer(Math.max(1, row) * ROW * 8),

@@ -7,10 +7,13 @@ import type { SqlValue } from "./table.ts";
 import type { Operation } from "./writer.ts";
 
 /**
- * An operation as the orchestrator plans it: what its host gets, and what
- * recognises its rows afterwards.
+ * An operation as the orchestrator plans it: which input rows it inserts,
+ * and what recognises them in the database afterwards. Their values go to
+ * the host ({@linkcode WriterAssignment.values}).
  */
-export interface PlannedOperation extends Operation {
+export interface PlannedOperation {
+  /** Index of the operation in the writer's own sequence. */
+  seq: number;
   /** Index of each row in the run's input rows (inserts). */
   keys: number[];
   /** Each row's fingerprint, to recognise it in the database afterwards. */
@@ -23,6 +26,11 @@ export interface WriterAssignment {
   id: number;
   /** Its operations. */
   operations: PlannedOperation[];
+  /**
+   * Every row's values, row after row, in `RunSettings.columns` order: what
+   * its host inserts (see {@linkcode HostWriter}).
+   */
+  values: SqlValue[];
 }
 
 /**
@@ -45,15 +53,14 @@ export interface HostWriter {
 
 /** What a host gets of one writer's planned operations. */
 export function hostWriter(writer: WriterAssignment): HostWriter {
-  const values: SqlValue[] = [];
   let rows = 0;
-  for (const op of writer.operations) {
-    for (const row of op.rows) {
-      for (const value of row) values.push(value);
-      rows++;
-    }
-  }
-  return { id: writer.id, operations: writer.operations.length, rows, values };
+  for (const op of writer.operations) rows += op.keys.length;
+  return {
+    id: writer.id,
+    operations: writer.operations.length,
+    rows,
+    values: writer.values,
+  };
 }
 
 /**

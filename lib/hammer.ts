@@ -221,7 +221,7 @@ function readCounter(conn: Connection, settings: RunSettings): number {
 function assign(plan: HammerPlan, settings: RunSettings): WriterAssignment[] {
   const writers: WriterAssignment[] = Array.from(
     { length: settings.writers },
-    (_, id) => ({ id, operations: [] }),
+    (_, id) => ({ id, operations: [], values: [] }),
   );
   if (plan.workload.kind !== "insert") {
     const count = settings.counter?.increments ?? settings.task?.operations ??
@@ -229,7 +229,7 @@ function assign(plan: HammerPlan, settings: RunSettings): WriterAssignment[] {
       0;
     for (const writer of writers) {
       for (let seq = 0; seq < count; seq++) {
-        writer.operations.push({ seq, keys: [], rows: [], fingerprints: [] });
+        writer.operations.push({ seq, keys: [], fingerprints: [] });
       }
     }
     return writers;
@@ -244,14 +244,17 @@ function assign(plan: HammerPlan, settings: RunSettings): WriterAssignment[] {
     const keys = keysOf[writer.id];
     for (let i = 0; i < keys.length; i += settings.rowsPerTransaction) {
       const chunk = keys.slice(i, i + settings.rowsPerTransaction);
-      const values = chunk.map((key) =>
-        settings.columns.map((c) => toSqlValue(rows[key][c]))
-      );
+      // The values go to the host flat; the orchestrator keeps only what
+      // recognises each row afterwards.
+      const fingerprints = chunk.map((key) => {
+        const row = settings.columns.map((c) => toSqlValue(rows[key][c]));
+        for (const value of row) writer.values.push(value);
+        return fingerprint(row);
+      });
       writer.operations.push({
         seq: writer.operations.length,
         keys: chunk,
-        rows: values,
-        fingerprints: values.map(fingerprint),
+        fingerprints,
       });
     }
   }

@@ -109,8 +109,8 @@ Deno.test("the outcome table gives each writer its rows and rowid cells, written
   // Writer 1 inserts two rows per operation, writer 0 one; writer 2 has no
   // operations. Ids need not follow the order of the writers.
   const writers = [
-    { id: 1, operations: [{ rows: [[1], [2]] }, { rows: [[3], [4]] }] },
-    { id: 0, operations: [{ rows: [[5]] }, { rows: [[6]] }, { rows: [[7]] }] },
+    { id: 1, operations: [{ keys: [1, 2] }, { keys: [3, 4] }] },
+    { id: 0, operations: [{ keys: [5] }, { keys: [6] }, { keys: [7] }] },
     { id: 2, operations: [] },
   ];
   const shape = outcomeTableShape(writers);
