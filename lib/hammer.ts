@@ -721,15 +721,15 @@ function orchestrate(
       if (settled) return;
       settled = true;
       clearTimeout(deadline);
-      shared.store(STOP, 1);
       for (const host of hosts) stopHost(host, "stopped", error.message);
+      // After every host is marked ended: see the deadline below.
+      shared.store(STOP, 1);
       allClosed().then(() => reject(error), reject);
     };
 
     const deadline = setTimeout(() => {
       if (settled) return;
       settled = true;
-      shared.store(STOP, 1);
       const unfinished: UnfinishedWriter[] = [];
       for (const writer of assignments) {
         const host = hosts[writer.id % settings.threads];
@@ -750,6 +750,12 @@ function orchestrate(
           `stopped at the deadline of ${settings.deadlineMs} ms`,
         );
       }
+      // Only now, when every host is marked ended: a writer that sees the
+      // stop then sees its host ended too, and records nothing more. Stored
+      // first, a writer waiting for its queue turn could wake in between
+      // (while another host is being terminated) and record a lock error
+      // for an operation the report must give as not started.
+      shared.store(STOP, 1);
       const stoppedAt = now();
       const list = unfinished.map((u) =>
         `writer ${u.writer} (operation ${
