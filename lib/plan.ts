@@ -55,7 +55,7 @@ export interface RunOptions {
   /**
    * Number of writers: connections that contend for the database.
    *
-   * @default {one per row, at most 100 (rows beyond that are dealt out to the writers)}
+   * @default {one per transaction (per row, unless `rowsPerTransaction` is more), at most 100 (rows beyond that are dealt out to the writers)}
    */
   writers?: number;
   /**
@@ -354,7 +354,8 @@ export interface RunSettings {
  */
 export const DEFAULT_COUNTER_WRITERS = 4;
 /**
- * Default number of writers of an insert run is one per row, capped at this.
+ * Default number of writers of an insert run is one per transaction (rows
+ * divided by `rowsPerTransaction`, rounded up), capped at this.
  *
  * @example Rows beyond the cap are dealt out
  * ```ts
@@ -533,6 +534,12 @@ export function resolvePlan(plan: HammerPlan): RunSettings {
   let task: TaskSettings | null = null;
   let parentChildren: ParentChildrenSettings | null = null;
   let writers: number;
+  const rowsPerTransaction = integer(
+    "rowsPerTransaction",
+    plan.rowsPerTransaction ?? 1,
+    1,
+    Number.MAX_SAFE_INTEGER,
+  );
   if (workload.kind === "insert") {
     rejectUnknownOptions("workload", workload, ["kind", "table", "rows"]);
     table = checkTable(workload.table);
@@ -547,8 +554,13 @@ export function resolvePlan(plan: HammerPlan): RunSettings {
     }
     columns = checkRows(rows);
     rowCount = rows.length;
+    // By default one writer per transaction: with one per row, a writer
+    // would have a single row and `rowsPerTransaction` nothing to group.
     writers = plan.writers === undefined
-      ? Math.min(rows.length, DEFAULT_MAX_WRITERS)
+      ? Math.min(
+        Math.ceil(rows.length / rowsPerTransaction),
+        DEFAULT_MAX_WRITERS,
+      )
       : integer("writers", plan.writers, 1, MAX_WRITERS);
     if (writers > rows.length) {
       throw new RangeError(
@@ -683,12 +695,7 @@ export function resolvePlan(plan: HammerPlan): RunSettings {
       plan.transaction ?? "deferred",
       TRANSACTION_MODES,
     ),
-    rowsPerTransaction: integer(
-      "rowsPerTransaction",
-      plan.rowsPerTransaction ?? 1,
-      1,
-      Number.MAX_SAFE_INTEGER,
-    ),
+    rowsPerTransaction,
     holdMs: checkHold(plan.holdMs ?? 0),
     deadlineMs: integer(
       "deadlineMs",

@@ -40,6 +40,21 @@ Deno.test("resolvePlan() applies every default in one place", () => {
   });
 });
 
+Deno.test("resolvePlan() gives one writer per transaction by default", () => {
+  const plan = (rows: number, rowsPerTransaction: number): number =>
+    resolvePlan({
+      db: "/tmp/x.db",
+      workload: { ...workload, rows: generateRows(rows) },
+      rowsPerTransaction,
+    }).writers;
+  // One writer per row would leave rowsPerTransaction nothing to group.
+  assert.equal(plan(10, 3), 4);
+  assert.equal(plan(12, 3), 4);
+  assert.equal(plan(3, 10), 1);
+  assert.equal(plan(1000, 5), DEFAULT_MAX_WRITERS);
+  assert.equal(plan(10, 1), 10);
+});
+
 Deno.test("resolvePlan() caps the default writers and shares threads on request", () => {
   const many = generateRows(DEFAULT_MAX_WRITERS + 50);
   const s = resolvePlan({
