@@ -4,6 +4,7 @@
  * @module
  */
 import type { Row, SqlValue } from "./table.ts";
+import { rejectUnknownOptions } from "./_validate.ts";
 
 /** Options for {@linkcode generateRows}. */
 export interface GenerateRowsOptions {
@@ -29,6 +30,11 @@ export interface GenerateRowsOptions {
 }
 
 const UUID_BYTES = 36;
+/**
+ * Largest payload: under V8's longest string (2^29 − 24 characters) and
+ * SQLite's default SQLITE_MAX_LENGTH (10^9 bytes).
+ */
+const MAX_PAYLOAD_BYTES = 500_000_000;
 
 /**
  * Makes `n` rows; by default `{ msg: <unique UUID> }`, matching the example
@@ -57,7 +63,7 @@ const UUID_BYTES = 36;
  * @param n How many rows.
  * @param options Column name, payload size, extra columns.
  * @returns The rows.
- * @throws {RangeError} If `n` is negative or not an integer, or `payloadBytes` is below 36.
+ * @throws {RangeError} If `n` is negative or not an integer, or `payloadBytes` is below 36 or above 500 000 000.
  * @throws {TypeError} If an option has the wrong type.
  */
 export function generateRows(
@@ -67,14 +73,25 @@ export function generateRows(
   if (!Number.isInteger(n) || n < 0) {
     throw new RangeError(`Invalid n: ${n} (expected an integer >= 0)`);
   }
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`Invalid generateRows options: ${String(options)}`);
+  }
+  rejectUnknownOptions("generateRows", options, [
+    "column",
+    "payloadBytes",
+    "columns",
+  ]);
   const column = options.column ?? "msg";
   if (typeof column !== "string" || column === "") {
     throw new TypeError(`Invalid column: ${JSON.stringify(column)}`);
   }
   const payloadBytes = options.payloadBytes ?? UUID_BYTES;
-  if (!Number.isInteger(payloadBytes) || payloadBytes < UUID_BYTES) {
+  if (
+    !Number.isInteger(payloadBytes) || payloadBytes < UUID_BYTES ||
+    payloadBytes > MAX_PAYLOAD_BYTES
+  ) {
     throw new RangeError(
-      `Invalid payloadBytes: ${payloadBytes} (expected an integer >= ${UUID_BYTES})`,
+      `Invalid payloadBytes: ${payloadBytes} (expected an integer from ${UUID_BYTES} to ${MAX_PAYLOAD_BYTES})`,
     );
   }
   const extra = Object.entries(options.columns ?? {});

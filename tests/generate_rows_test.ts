@@ -36,5 +36,14 @@ Deno.test("generateRows() rejects bad arguments by name", () => {
     name: "RangeError",
     message: /payloadBytes: 10/,
   });
+  assert.throws(() => generateRows(1, { payloadBytes: 999_999_999_999 }), {
+    name: "RangeError",
+    message: /payloadBytes: 999999999999 \(expected an integer from 36 to/,
+  });
   assert.throws(() => generateRows(1, { columns: { msg: 1 } }), TypeError);
+  assert.throws(
+    // A typo of payloadBytes is named, not ignored.
+    () => generateRows(1, { payload: 100 } as never),
+    { name: "TypeError", message: /Unknown generateRows option: payload/ },
+  );
 });
