@@ -25,7 +25,7 @@
  */
 import { parseArgs } from "node:util";
 import { existsSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { acknowledgement } from "./lib/_acknowledged.ts";
 import { DEFAULT_DRIVER } from "./lib/_driver_load.ts";
@@ -35,7 +35,8 @@ import { type FixtureDb, fixtureDb } from "./lib/fixture.ts";
 import { generateRows } from "./lib/generate_rows.ts";
 import { htmlReport } from "./lib/html_report.ts";
 import { insertRowsInParallel } from "./lib/insert_rows_in_parallel.ts";
-import type { RunOptions } from "./lib/plan.ts";
+import { MAX_WRITERS, type RunOptions } from "./lib/plan.ts";
+import { integer } from "./lib/_validate.ts";
 import { probe, type ProbeLevel } from "./lib/probe.ts";
 import { formatReport, type Report } from "./lib/report.ts";
 import {
@@ -197,7 +198,7 @@ const RUN_FLAGS: Flag[] = [
     name: "writers",
     type: "string",
     value: "N",
-    default: "one per row, at most 100",
+    default: "one per transaction (rows ÷ --rows-per-tx), at most 100",
     help: "contending connections",
   },
   ...PLAN_FLAGS,
@@ -356,7 +357,7 @@ function parse(
   } catch (error) {
     throw new UsageError(
       `${
-        (error as Error).message.replace(/\. To specify.*$/s, "")
+        (error as Error).message.replace(/\.?\s*To specify.*$/s, "")
       } (see dbhammer ${command} --help)`,
     );
   }
@@ -440,6 +441,12 @@ function strategyOf(
   return { strategy, busyTimeoutMs };
 }
 
+/**
+ * Most rows `run` generates: each is an object in memory, with its outcome
+ * and fingerprint (the library takes more from code that builds its rows).
+ */
+const MAX_CLI_ROWS = 10_000_000;
+
 /** The database a command hammers, and how to clean it up. */
 async function target(
   values: Record<string, unknown>,
@@ -451,6 +458,13 @@ async function target(
   if (dbPath !== undefined && schema !== undefined) {
     throw new UsageError("Give --db or --schema, not both");
   }
+  for (const [flag, name] of [["table", table], ["column", column]]) {
+    if (name.trim() === "") {
+      throw new UsageError(
+        `Invalid --${flag}: ${JSON.stringify(name)} (expected a name)`,
+      );
+    }
+  }
   if (dbPath !== undefined) {
     let info: Deno.FileInfo;
     try {
@@ -460,6 +474,12 @@ async function target(
     }
     if (!info.isFile) {
       throw new UsageError(`Invalid --db: ${dbPath} is not a file`);
+    }
+    try {
+      // Fails on a file that is not a database, naming it.
+      rowCount(resolve(dbPath), "sqlite_schema");
+    } catch (error) {
+      throw new UsageError(`Invalid --db: ${(error as Error).message}`);
     }
     return { db: resolve(dbPath), cleanup: () => {} };
   }
@@ -471,12 +491,22 @@ async function target(
     schemaFile: schema,
     journalMode: journal as never,
   }).catch((error) => {
+    // Reading or running the user's schema failed: their input, named.
+    if (/^Cannot (read|run) schemaFile /.test((error as Error).message)) {
+      throw new UsageError(`Invalid --schema: ${(error as Error).message}`);
+    }
     throw asUsage(error);
   });
+  const cleanup = (): void => fixture[Symbol.dispose]();
   if (schema === undefined) {
-    createTable(fixture, { name: table, columns: { [column]: "TEXT" } });
+    try {
+      createTable(fixture, { name: table, columns: { [column]: "TEXT" } });
+    } catch (error) {
+      cleanup();
+      throw asUsage(error);
+    }
   }
-  return { db: fixture, cleanup: () => fixture[Symbol.dispose]() };
+  return { db: fixture, cleanup };
 }
 
 /** A --driver value as a module specifier: names of the built-in drivers, a
@@ -532,12 +562,22 @@ async function runCommand(args: string[]): Promise<number> {
   }
   const rows = int(values, "rows", 1) ?? 100;
   const writers = int(values, "writers", 1);
+  // Checked before the rows are built: too many would exhaust memory first.
+  try {
+    integer("rows", rows, 1, MAX_CLI_ROWS);
+    if (writers !== undefined) integer("writers", writers, 1, MAX_WRITERS);
+  } catch (error) {
+    throw asUsage(error);
+  }
   const maxLockErrors = int(values, "max-lock-errors");
   const maxLost = int(values, "max-lost");
   const minCommits = num(values, "min-commits-per-sec");
   const options = runOptions(values);
   const html = values.html as string | undefined;
   if (html !== undefined) {
+    if (html.trim() === "") {
+      throw new UsageError(`Invalid --html: "" (expected a file path)`);
+    }
     if (!existsSync(dirname(resolve(html)))) {
       throw new UsageError(
         `Invalid --html: ${dirname(resolve(html))} does not exist`,
@@ -561,9 +601,10 @@ async function runCommand(args: string[]): Promise<number> {
       if (error instanceof DeadlineError) {
         deadline = error;
         report = error.report;
-      } else throw asUsage(error);
+      } else throw asUsage(error, db, values);
     }
     const lost = acknowledgement(db, report).lost.length;
+    const rowsInTable = rowCount(db, report.settings.table);
     const breaches: string[] = [];
     if (deadline !== null) breaches.push(deadline.message);
     if (maxLockErrors !== undefined && report.lockErrors > maxLockErrors) {
@@ -580,13 +621,14 @@ async function runCommand(args: string[]): Promise<number> {
       );
     }
     if (values.json) {
-      console.log(JSON.stringify(report));
+      // The report, and what --max-lost decides on.
+      console.log(
+        JSON.stringify({ ...report, rowsInTable, acknowledgedLost: lost }),
+      );
     } else {
       console.log(formatReport(report));
       console.log(
-        `rows in ${report.settings.table}: ${
-          rowCount(db, report.settings.table)
-        }; acknowledged rows lost: ${lost}`,
+        `rows in ${report.settings.table}: ${rowsInTable}; acknowledged rows lost: ${lost}`,
       );
     }
     if (html !== undefined) {
@@ -606,6 +648,7 @@ async function runCommand(args: string[]): Promise<number> {
 const FLAG_OF: Record<string, string> = {
   busyTimeoutMs: "--busy-timeout",
   payloadBytes: "--payload",
+  rows: "--rows",
   journalMode: "--journal",
   synchronous: "--synchronous",
   holdMs: "--hold",
@@ -622,12 +665,29 @@ const FLAG_OF: Record<string, string> = {
   table: "--table",
 };
 
-/** A validation error of the library as a usage error naming the flag. */
-function asUsage(error: unknown): unknown {
+/**
+ * A validation error of the library as a usage error naming the flag. `db`,
+ * given, is the database the run used: a temp fixture built from --schema is
+ * named by that flag, not by its temp path.
+ */
+function asUsage(
+  error: unknown,
+  db?: FixtureDb | string,
+  values?: Record<string, unknown>,
+): unknown {
   if (!(error instanceof TypeError || error instanceof RangeError)) {
     return error;
   }
-  const message = error.message
+  let message = error.message;
+  if (typeof db === "object" && values?.schema !== undefined) {
+    message = message.replaceAll(
+      db.path,
+      `the database built from --schema ${values.schema}`,
+    );
+  }
+  message = message
+    // The rows the CLI generates have one column, set by --column.
+    .replace(/^Invalid rows: (".*" is not a column)/, "Invalid --column: $1")
     .replace(
       /\b(Invalid )(\w+)(\[\d+\])?:/,
       (all, invalid: string, name: string) =>
@@ -700,12 +760,6 @@ async function probeCommand(args: string[]): Promise<number> {
         ...(levels !== undefined ? { levels } : { from, to }),
         stopAtFirstFailure: values.stop === true,
         onLevelStart: (writers) => {
-          if (!json && !header) {
-            header = true;
-            console.log(
-              "writers threads  ok/intended lock errors  lost commits/s  p99 ms",
-            );
-          }
           if (progress) {
             Deno.stderr.writeSync(
               encoder.encode(`\r… running ${writers} writers`),
@@ -715,12 +769,20 @@ async function probeCommand(args: string[]): Promise<number> {
         onLevel: (level) => {
           clearProgress();
           done.push(level);
+          // Printed with the first result, not before: a level whose input
+          // is rejected prints only the error.
+          if (!json && !header) {
+            header = true;
+            console.log(
+              "writers threads  ok/intended lock errors  lost commits/s  p99 ms",
+            );
+          }
           if (!json) console.log(levelLine(level));
         },
       },
     ).catch((error) => {
       clearProgress();
-      throw asUsage(error);
+      throw asUsage(error, db, values);
     });
     if (json) console.log(JSON.stringify(result));
     else {
@@ -756,8 +818,11 @@ async function initCommand(args: string[]): Promise<number> {
     );
   }
   const dir = resolve(positionals[0] ?? ".");
-  if (!existsSync(dir) || !Deno.statSync(dir).isDirectory) {
+  if (!existsSync(dir)) {
     throw new UsageError(`Invalid directory: ${dir} does not exist`);
+  }
+  if (!Deno.statSync(dir).isDirectory) {
+    throw new UsageError(`Invalid directory: ${dir} is not a directory`);
   }
   const name = (values.name as string | undefined) ?? "messages";
   if (!/^[A-Za-z0-9_-]+$/.test(name)) {
@@ -765,8 +830,14 @@ async function initCommand(args: string[]): Promise<number> {
       `Invalid --name: ${JSON.stringify(name)} (letters, digits, _ and - only)`,
     );
   }
-  const importSpecifier = (values.import as string | undefined) ??
+  let importSpecifier = (values.import as string | undefined) ??
     `jsr:@dbhammer/dbhammer@^${denoJson.version}`;
+  if (/^\.\.?[\\/]/.test(importSpecifier)) {
+    // A relative path means from here; the test imports it from tests/.
+    const path = relative(join(dir, "tests"), resolve(importSpecifier))
+      .replaceAll("\\", "/");
+    importSpecifier = path.startsWith(".") ? path : `./${path}`;
+  }
   const files: [string, string][] = [
     [join(dir, "fixtures", `${name}.sql`), schemaTemplate()],
     [
@@ -824,7 +895,9 @@ async function initCommand(args: string[]): Promise<number> {
   else if (existsSync(join(dir, "deno.jsonc"))) {
     byHand(join(dir, "deno.jsonc"), "found");
   }
-  console.log(`next: deno test -A tests/${name}_concurrency_test.ts`);
+  // From where the user is, which may not be `dir`.
+  const testPath = relative(Deno.cwd(), files[1][0]).replaceAll("\\", "/");
+  console.log(`next: deno test -A ${testPath}`);
   return 0;
 }
 

@@ -245,6 +245,8 @@ const FIXTURE_OPTION_NAMES = [
  * @returns A disposable handle with `.path`.
  * @throws {TypeError} If an option is unknown or has the wrong type.
  * @throws {RangeError} If `busyTimeoutMs` is negative or not an integer.
+ * @throws {Error} If `schemaFile` cannot be read, or the schema's SQL fails
+ * ("Cannot run schemaFile x.sql: …"); nothing is left behind.
  */
 export async function fixtureDb(
   options: FixtureOptions = {},
@@ -299,7 +301,19 @@ export async function fixtureDb(
   let connection: DriverConnection | undefined;
   try {
     connection = openConnection(path, settings, driver);
-    if (sql !== undefined && sql.trim() !== "") connection.exec(sql);
+    if (sql !== undefined && sql.trim() !== "") {
+      try {
+        connection.exec(sql);
+      } catch (error) {
+        const source = options.schemaFile === undefined
+          ? "sql"
+          : `schemaFile ${String(options.schemaFile)}`;
+        throw new Error(
+          `Cannot run ${source}: ${(error as Error).message}`,
+          { cause: error },
+        );
+      }
+    }
     return new FixtureDb(path, dir, settings, connection);
   } catch (error) {
     connection?.close();

@@ -2,7 +2,8 @@
 // happy path, every exit code, init's scaffold (and that its test passes),
 // bad flags and bad files.
 import assert from "node:assert/strict";
-import { join } from "node:path";
+import { basename, dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
 import {
   createTable,
   fixtureDb,
@@ -22,11 +23,15 @@ interface Result {
   stderr: string;
 }
 
-async function cli(args: string[], cwd?: string): Promise<Result> {
+async function cli(
+  args: string[],
+  cwd?: string,
+  env: Record<string, string> = {},
+): Promise<Result> {
   const output = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", CLI, ...args],
     cwd,
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", ...env },
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -82,7 +87,7 @@ Deno.test("cli: --version and --help (every flag with its default)", async () =>
   ) assert.ok(help.stdout.includes(flag), `help lists ${flag}`);
   assert.match(
     help.stdout,
-    /--writers N .*\(default: one per row, at most 100\)/,
+    /--writers N .*\(default: one per transaction \(rows ÷ --rows-per-tx\), at most 100\)/,
   );
   assert.match(help.stdout, /--to N .*\(default: 512\)/);
   const runHelp = await cli(["run", "--help"]);
@@ -110,7 +115,7 @@ Deno.test("cli run: the text summary, exit 0", async () => {
   assert.match(result.stdout, /rows in messages: 8; acknowledged rows lost: 0/);
 });
 
-Deno.test("cli run --json: the library's report for the same plan", async () => {
+Deno.test("cli run --json: the library's report for the same plan, and the rows check", async () => {
   const result = await cli([
     "run",
     "--json",
@@ -126,7 +131,13 @@ Deno.test("cli run --json: the library's report for the same plan", async () => 
     "immediate",
   ]);
   assert.equal(result.code, 0, result.stderr);
-  const fromCli = JSON.parse(result.stdout) as Report;
+  const fromCli = JSON.parse(result.stdout) as Report & {
+    rowsInTable: number;
+    acknowledgedLost: number;
+  };
+  // What the text summary adds to the report: the check against the table.
+  assert.equal(fromCli.rowsInTable, 12);
+  assert.equal(fromCli.acknowledgedLost, 0);
   await using db = await fixtureDb({ journalMode: "wal" });
   createTable(db, { name: "messages", columns: { msg: "TEXT" } });
   const fromLibrary = await insertRowsInParallel(db, generateRows(12), {
@@ -137,7 +148,7 @@ Deno.test("cli run --json: the library's report for the same plan", async () => 
   });
   assert.deepEqual(
     Object.keys(fromCli).sort(),
-    Object.keys(fromLibrary).sort(),
+    [...Object.keys(fromLibrary), "rowsInTable", "acknowledgedLost"].sort(),
   );
   assert.deepEqual(
     { ...fromCli.settings, path: "" },
@@ -247,6 +258,13 @@ Deno.test("cli run: a schema file and an existing database", async () => {
 
 Deno.test("cli: bad usage and bad input exit 2 naming the flag or file", async () => {
   await using dir = await tempDir();
+  const badSql = join(dir.path, "bad.sql");
+  await Deno.writeTextFile(badSql, "CREATE TABLE messages(");
+  const otherSql = join(dir.path, "other.sql");
+  await Deno.writeTextFile(
+    otherSql,
+    "CREATE TABLE messages(id INTEGER PRIMARY KEY, body TEXT);",
+  );
   const cases: [string[], RegExp][] = [
     [[], /Usage:/],
     [["hammer"], /Unknown command: hammer/],
@@ -265,8 +283,27 @@ Deno.test("cli: bad usage and bad input exit 2 naming the flag or file", async (
     ],
     [
       ["run", "--rows", "2", "--table", "nope", "--db", CLI],
-      /nope|not a database/,
+      /Invalid --db: Cannot open database .*cli\.ts: file is not a database/,
     ],
+    [
+      ["run", "--schema", badSql],
+      /Invalid --schema: Cannot run schemaFile .*bad\.sql: incomplete input/,
+    ],
+    [
+      ["run", "--schema", otherSql, "--rows", "2"],
+      /Invalid --column: "msg" is not a column of messages \(its columns: id, body\)/,
+    ],
+    [
+      ["run", "--schema", otherSql, "--table", "other", "--rows", "2"],
+      /Invalid --table: "other" does not exist in the database built from --schema .*other\.sql/,
+    ],
+    [["run", "--table", ""], /Invalid --table: "" \(expected a name\)/],
+    [["run", "--html", ""], /Invalid --html: ""/],
+    [
+      ["run", "--rows", "99999999", "--writers", "99999999"],
+      /Invalid --rows: 99999999 \(expected an integer from 1 to 10000000\)/,
+    ],
+    [["run", "--writers", "5000"], /Invalid --writers: 5000 \(expected/],
     [
       ["run", "--strategy", "none", "--busy-timeout", "100"],
       /Invalid --busy-timeout: 100 conflicts with --strategy none/,
@@ -286,22 +323,23 @@ Deno.test("cli: bad usage and bad input exit 2 naming the flag or file", async (
       /Give --levels or --from\/--to, not both/,
     ],
     [["probe", "--levels", "4,x"], /Invalid --levels: "4,x"/],
+    [["probe", "--payload", "10", "--to", "2"], /Invalid --payload: 10/],
     [["probe", "--from", "8", "--to", "2"], /Invalid --to: 2/],
     [
       ["init", join(dir.path, "no-such-dir")],
       /Invalid directory: .*no-such-dir does not exist/,
     ],
+    [["init", badSql], /Invalid directory: .*bad\.sql is not a directory/],
   ];
+  // Temp databases go here: none may be left behind.
+  const tmp = join(dir.path, "tmp");
+  await Deno.mkdir(tmp);
   for (const [args, message] of cases) {
-    const result = await cli(args);
-    if (args.includes(CLI)) {
-      // A file that is not a database: the harness cannot run (exit 3).
-      assert.equal(result.code, 3, `${args.join(" ")}: ${result.stderr}`);
-      assert.match(result.stderr, /the harness failed: .*not a database/);
-      continue;
-    }
+    const result = await cli(args, undefined, { TMPDIR: tmp });
     assert.equal(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
     assert.match(result.stdout + result.stderr, message, args.join(" "));
+    assert.doesNotMatch(result.stdout, /writers threads/, "no table header");
+    assert.deepEqual([...Deno.readDirSync(tmp)], [], args.join(" "));
   }
 });
 
@@ -337,8 +375,21 @@ Deno.test("cli probe: a row per level, the answer in one sentence; --json is pur
 Deno.test("cli init: scaffolds a passing test, refuses to overwrite, --force does", async () => {
   await using dir = await tempDir();
   await Deno.writeTextFile(join(dir.path, "deno.json"), "{}\n");
-  const first = await cli(["init", dir.path, "--import", MOD]);
+  // Run from the parent, as `init <dir>`, importing the toolkit by a path
+  // relative to where init runs.
+  const parent = dirname(dir.path);
+  let modPath = relative(parent, fileURLToPath(MOD));
+  if (!modPath.startsWith(".")) modPath = `./${modPath}`;
+  const first = await cli(
+    ["init", basename(dir.path), "--import", modPath],
+    parent,
+  );
   assert.equal(first.code, 0, first.stderr);
+  const next = first.stdout.match(/^next: deno test -A (.+)$/m)?.[1];
+  assert.equal(
+    next,
+    `${basename(dir.path)}/tests/messages_concurrency_test.ts`,
+  );
   const schema = join(dir.path, "fixtures", "messages.sql");
   const test = join(dir.path, "tests", "messages_concurrency_test.ts");
   assert.match(first.stdout, /wrote .*fixtures\/messages\.sql/);
@@ -361,9 +412,10 @@ Deno.test("cli init: scaffolds a passing test, refuses to overwrite, --force doe
   assert.equal(forced.code, 0, forced.stderr);
   assert.notEqual(await Deno.readTextFile(schema), "-- mine\n");
 
+  // The command init printed, from where init ran.
   const run = await new Deno.Command(Deno.execPath(), {
-    args: ["test", "-A", test],
-    cwd: dir.path,
+    args: ["test", "-A", next!],
+    cwd: parent,
     env: { NO_COLOR: "1" },
     stdout: "piped",
     stderr: "piped",

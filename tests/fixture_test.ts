@@ -101,9 +101,18 @@ Deno.test("fixtureDb() removes its temp dir when the SQL fails", async () => {
   try {
     await assert.rejects(
       fixtureDb({ dir: parent, sql: "CREATE TABLE" }),
-      /syntax error|incomplete input/,
+      /^Error: Cannot run sql: (syntax error|incomplete input)/,
     );
     assert.deepEqual([...Deno.readDirSync(parent)], []);
+    const schemaFile = join(parent, "bad.sql");
+    Deno.writeTextFileSync(schemaFile, "INSERT INTO nosuch VALUES (1);");
+    await assert.rejects(
+      fixtureDb({ dir: parent, schemaFile }),
+      new RegExp(`Cannot run schemaFile ${schemaFile}: no such table: nosuch`),
+    );
+    assert.deepEqual([...Deno.readDirSync(parent)].map((e) => e.name), [
+      "bad.sql",
+    ]);
   } finally {
     await Deno.remove(parent, { recursive: true });
   }
