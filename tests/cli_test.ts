@@ -392,6 +392,7 @@ Deno.test("cli init: scaffolds a passing test, refuses to overwrite, --force doe
   );
   const schema = join(dir.path, "fixtures", "messages.sql");
   const test = join(dir.path, "tests", "messages_concurrency_test.ts");
+  assert.equal(join(parent, next!), test);
   assert.match(first.stdout, /wrote .*fixtures\/messages\.sql/);
   assert.match(first.stdout, /wrote .*tests\/messages_concurrency_test\.ts/);
   assert.match(first.stdout, /added task test:messages/);
