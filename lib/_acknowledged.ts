@@ -31,13 +31,26 @@ export interface Acknowledgement {
 export function acknowledgement(db: DbLike, report: Report): Acknowledgement {
   const { table, columns } = report.settings;
   const { baseline } = report;
+  // Rows acknowledged with rowids at or below the baseline's largest: keys
+  // the rows brought themselves (an INTEGER PRIMARY KEY given in the row).
+  const low = [
+    ...new Set(
+      report.outcomes.flatMap((o) =>
+        o.outcome === "ok"
+          ? o.rowids.filter((rowid) => rowid <= baseline.maxRowid)
+          : []
+      ),
+    ),
+  ];
   const found = withConnection(db, (conn) => {
     requireTable(conn, table, pathOf(db));
     const before = conn.prepare(
       `SELECT count(*) AS n FROM ${quoteIdent(table)} WHERE rowid <= ?`,
     ).get(baseline.maxRowid) as { n: number };
-    const rows = readNewRows(conn, table, columns, baseline.maxRowid);
-    return { before: Number(before.n), rows };
+    const rows = readNewRows(conn, table, columns, baseline.maxRowid, low);
+    // The run's own rows among them are not rows from before the run.
+    const lowFound = rows.filter((r) => r.rowid <= baseline.maxRowid).length;
+    return { before: Number(before.n) - lowFound, rows };
   });
 
   const present = new Map(found.rows.map((r) => [r.rowid, r.fingerprint]));

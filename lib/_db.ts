@@ -60,6 +60,8 @@ export interface ColumnInfo {
   notNull: boolean;
   hasDefault: boolean;
   primaryKey: boolean;
+  /** The declared type, e.g. `DECIMAL(10,2)` (empty when none). */
+  type: string;
 }
 
 /** The columns of `table`, or `null` when there is no such table. */
@@ -74,6 +76,7 @@ export function tableColumns(
       dflt_value: unknown;
       pk: number;
       hidden: number;
+      type: string;
     }[];
   if (rows.length === 0) return null;
   return rows.filter((r) => r.hidden === 0).map((r) => ({
@@ -81,6 +84,7 @@ export function tableColumns(
     notNull: r.notnull === 1,
     hasDefault: r.dflt_value !== null,
     primaryKey: r.pk > 0,
+    type: r.type ?? "",
   }));
 }
 

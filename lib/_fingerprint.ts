@@ -48,6 +48,100 @@ export function fingerprint(
   }`;
 }
 
+/** A column's type affinity: how SQLite converts the values stored in it. */
+export type Affinity = "INTEGER" | "TEXT" | "BLOB" | "REAL" | "NUMERIC";
+
+/** The affinity of a column declared with `declared` (SQLite's five rules, in order). */
+export function affinityOf(declared: string): Affinity {
+  const type = declared.toUpperCase();
+  if (type.includes("INT")) return "INTEGER";
+  if (/CHAR|CLOB|TEXT/.test(type)) return "TEXT";
+  if (type.includes("BLOB") || type === "") return "BLOB";
+  if (/REAL|FLOA|DOUB/.test(type)) return "REAL";
+  return "NUMERIC";
+}
+
+/**
+ * Whether SQLite may store `value` in a column of `affinity` as something
+ * that reads back with other text: a number into TEXT (node:sqlite binds 5
+ * as 5.0, stored as "5.0"), text that looks like a number into a numeric
+ * column ("02134" → 2134, "10.50" → 10.5), a bigint into REAL, NaN or an
+ * infinity anywhere. Cheap, and false for the common cases (text into TEXT).
+ */
+function mayConvert(value: SqlValue, affinity: Affinity): boolean {
+  switch (typeof value) {
+    case "string":
+      return affinity !== "TEXT" && affinity !== "BLOB" &&
+        /^\s*[-+]?\.?\d/.test(value);
+    case "number":
+      return affinity === "TEXT" || !Number.isFinite(value);
+    case "bigint":
+      return affinity === "REAL";
+    default:
+      return false;
+  }
+}
+
+/** Reads a column back as the orchestrator does: integers as text. */
+const readBack = (column: string): string =>
+  `CASE WHEN typeof(${column}) = 'integer' THEN CAST(${column} AS TEXT) ELSE ${column} END`;
+
+/**
+ * Fingerprints rows as SQLite will store them in columns of the given
+ * affinities, so a row read back matches the write that put it there even
+ * where SQLite converted a value. A value that may be converted is stored
+ * once in an in-memory database opened with `open` (the run's driver binds
+ * values as the writers will), and read back from there.
+ */
+export class StoredFingerprints {
+  #affinities: readonly Affinity[];
+  #open: () => Connection;
+  #conn: Connection | null = null;
+  #insert = new Map<Affinity, ReturnType<Connection["prepare"]>>();
+
+  /**
+   * @param affinities The affinity of each column, in row order.
+   * @param open Opens an in-memory database (only if a value needs it).
+   */
+  constructor(affinities: readonly Affinity[], open: () => Connection) {
+    this.#affinities = affinities;
+    this.#open = open;
+  }
+
+  /** The fingerprint of `row` as it will be stored. */
+  of(row: SqlValue[]): string {
+    const affinities = this.#affinities;
+    let stored: (SqlValue | ArrayBuffer)[] | null = null;
+    for (let i = 0; i < row.length; i++) {
+      if (!mayConvert(row[i], affinities[i])) continue;
+      stored ??= row.slice();
+      stored[i] = this.#store(row[i], affinities[i]);
+    }
+    return fingerprint(stored ?? row);
+  }
+
+  /** Closes the in-memory database, if one was opened. */
+  close(): void {
+    this.#conn?.close();
+    this.#conn = null;
+    this.#insert.clear();
+  }
+
+  #store(value: SqlValue, affinity: Affinity): SqlValue | ArrayBuffer {
+    let insert = this.#insert.get(affinity);
+    if (insert === undefined) {
+      this.#conn ??= this.#open();
+      const table = `stored_${affinity.toLowerCase()}`;
+      this.#conn.exec(`CREATE TABLE ${table} (v ${affinity})`);
+      insert = this.#conn.prepare(
+        `INSERT INTO ${table} (v) VALUES (?) RETURNING ${readBack("v")} AS v`,
+      );
+      this.#insert.set(affinity, insert);
+    }
+    return insert.get(value)?.v as SqlValue | ArrayBuffer;
+  }
+}
+
 /** A row added after a run's baseline: its rowid and fingerprint. */
 export interface NewRow {
   rowid: number;
@@ -55,29 +149,37 @@ export interface NewRow {
 }
 
 /**
- * The rows of `table` with a rowid above `maxRowid`, fingerprinted over
- * `columns` (the columns a run wrote), in rowid order.
+ * The rows of `table` with a rowid above `maxRowid`, and those with a rowid
+ * in `alsoRowids` (rows a run wrote with keys of their own, below the
+ * baseline's largest), fingerprinted over `columns` (the columns a run
+ * wrote), in rowid order.
  */
 export function readNewRows(
   conn: Connection,
   table: string,
   columns: readonly string[],
   maxRowid: number,
+  alsoRowids: readonly number[] = [],
 ): NewRow[] {
   // Integers come back as text, so no driver rounds one above 2^53.
   const select = conn.prepare(
     `SELECT rowid AS __dbhammer_rowid${
-      columns.map((c) =>
-        `, CASE WHEN typeof(${quoteIdent(c)}) = 'integer' THEN CAST(${
-          quoteIdent(c)
-        } AS TEXT) ELSE ${quoteIdent(c)} END AS ${quoteIdent(c)}`
-      ).join("")
-    } FROM ${quoteIdent(table)} WHERE rowid > ? ORDER BY rowid`,
+      columns.map((c) => `, ${readBack(quoteIdent(c))} AS ${quoteIdent(c)}`)
+        .join("")
+    } FROM ${quoteIdent(table)} WHERE rowid > ?${
+      alsoRowids.length > 0
+        ? " OR rowid IN (SELECT value FROM json_each(?))"
+        : ""
+    } ORDER BY rowid`,
   );
-  return (select.all(maxRowid) as Record<string, SqlValue | ArrayBuffer>[]).map(
-    (row) => ({
-      rowid: Number(row.__dbhammer_rowid),
-      fingerprint: fingerprint(columns.map((c) => row[c])),
-    }),
-  );
+  const params = alsoRowids.length > 0
+    ? [maxRowid, JSON.stringify(alsoRowids)]
+    : [maxRowid];
+  return (select.all(...params) as Record<string, SqlValue | ArrayBuffer>[])
+    .map(
+      (row) => ({
+        rowid: Number(row.__dbhammer_rowid),
+        fingerprint: fingerprint(columns.map((c) => row[c])),
+      }),
+    );
 }

@@ -34,14 +34,19 @@ import {
 } from "./_hosts.ts";
 import { join } from "node:path";
 import { classifyError } from "./_errors.ts";
-import { loadDriver } from "./_driver_load.ts";
+import { defaultDriver, loadDriver } from "./_driver_load.ts";
 import {
   type OperationOf,
   OutcomeTable,
   outcomeTableShape,
   unpackOutcomes,
 } from "./_outcome_codec.ts";
-import { fingerprint, readNewRows } from "./_fingerprint.ts";
+import {
+  type Affinity,
+  affinityOf,
+  readNewRows,
+  StoredFingerprints,
+} from "./_fingerprint.ts";
 import { releaseDeadHost, releaseDeadTicket } from "./_queue.ts";
 import {
   type Connection,
@@ -87,6 +92,8 @@ interface Prepared {
   baseline: Baseline;
   journalMode: JournalMode;
   sqliteVersion: string;
+  /** An insert run's columns' affinities, in `settings.columns` order. */
+  affinities: Affinity[];
 }
 
 function checkColumns(columns: ColumnInfo[], settings: RunSettings): void {
@@ -131,8 +138,13 @@ function prepareCounter(conn: Connection, settings: RunSettings): void {
 }
 
 function prepareDatabase(conn: Connection, settings: RunSettings): Prepared {
+  let affinities: Affinity[] = [];
   if (settings.workload === "insert") {
-    checkColumns(requireTable(conn, settings.table, settings.path), settings);
+    const columns = requireTable(conn, settings.table, settings.path);
+    checkColumns(columns, settings);
+    affinities = settings.columns.map((name) =>
+      affinityOf(columns.find((c) => c.name === name)!.type)
+    );
   }
   // Refuse a database nobody can write before any writer is spawned. A busy
   // error only means someone else is writing right now: not our concern.
@@ -192,6 +204,7 @@ function prepareDatabase(conn: Connection, settings: RunSettings): Prepared {
     },
     journalMode: (settings.journalMode ?? current) as JournalMode,
     sqliteVersion: sqliteVersion(conn),
+    affinities,
   };
 }
 
@@ -218,7 +231,11 @@ function readCounter(conn: Connection, settings: RunSettings): number {
   return Number(row?.n ?? 0);
 }
 
-function assign(plan: HammerPlan, settings: RunSettings): WriterAssignment[] {
+function assign(
+  plan: HammerPlan,
+  settings: RunSettings,
+  stored: StoredFingerprints,
+): WriterAssignment[] {
   const writers: WriterAssignment[] = Array.from(
     { length: settings.writers },
     (_, id) => ({ id, operations: [], values: [] }),
@@ -249,7 +266,7 @@ function assign(plan: HammerPlan, settings: RunSettings): WriterAssignment[] {
       const fingerprints = chunk.map((key) => {
         const row = settings.columns.map((c) => toSqlValue(rows[key][c]));
         for (const value of row) writer.values.push(value);
-        return fingerprint(row);
+        return stored.of(row);
       });
       writer.operations.push({
         seq: writer.operations.length,
@@ -420,7 +437,22 @@ export async function hammer(plan: HammerPlan): Promise<Report> {
     driverName: driver.name,
     journalMode: prepared.journalMode,
   };
-  const assignments = assign(plan, settings);
+  // Rows are recognised afterwards as SQLite stores them: a value it may
+  // convert ("10.50" in a DECIMAL column is 10.5) is stored once in memory,
+  // through the run's driver, which binds values as the writers will.
+  const stored = new StoredFingerprints(prepared.affinities, () => {
+    try {
+      return driver.open(":memory:");
+    } catch {
+      return defaultDriver.open(":memory:");
+    }
+  });
+  let assignments: WriterAssignment[];
+  try {
+    assignments = assign(plan, settings, stored);
+  } finally {
+    stored.close();
+  }
   return await run(settings, assignments, prepared);
 }
 

@@ -9,6 +9,7 @@ import {
   assertRowOrder,
   buildReport,
   type FixtureDb,
+  fixtureDb,
   generateRows,
   insertRows,
   insertRowsInParallel,
@@ -251,6 +252,57 @@ Deno.test("assertAcknowledged() notices rows from before the run that changed", 
   failsWith(
     () => assertAcknowledged(db, report),
     /rows that existed before the run: expected 2, found 1/,
+  );
+});
+
+Deno.test("assertAcknowledged() recognises rows SQLite stored converted (column affinity)", async () => {
+  await using db = await fixtureDb({
+    sql: `CREATE TABLE orders (
+      price DECIMAL(10,2), zip INTEGER, note TEXT, ratio REAL, raw BLOB, v)`,
+  });
+  // Each column converts its value: "10.50" → 10.5, "02134" → 2134,
+  // 1/3 → "0.33333333333333332", 5 → "5.0", 2^62 + 1 → a float, NaN → NULL.
+  const rows = [
+    { price: "10.50", zip: "02134", note: 1 / 3, ratio: 2n ** 62n + 1n },
+    { price: " 7 ", zip: "1e3", note: 5, ratio: "2.50" },
+    { price: "abc", zip: "0x10", note: "text", ratio: 3 },
+  ].map((row, i) => ({ ...row, raw: NaN, v: i === 0 ? NaN : "01" }));
+  const report = await insertRowsInParallel(db, rows, {
+    table: "orders",
+    busyTimeoutMs: 10_000,
+  });
+  assert.equal(report.ok, 3);
+  assertAcknowledged(db, report);
+  // Still a real check: a changed value is found.
+  db.connection.exec("UPDATE orders SET price = 10.51 WHERE price = 10.5");
+  failsWith(
+    () => assertAcknowledged(db, report),
+    /1 lost, 0 duplicated, 1 phantom .*#0 \(writer 0, rowid \d+, other values\)/s,
+  );
+});
+
+Deno.test("assertAcknowledged() finds rows written with their own keys below the rows from before", async () => {
+  await using db = await fixtureDb({
+    sql: `CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT);
+      INSERT INTO items VALUES (1000, 'seed');`,
+  });
+  const report = await insertRowsInParallel(
+    db,
+    [1, 2, 3].map((id) => ({ id, name: `item ${id}` })),
+    { table: "items", busyTimeoutMs: 10_000 },
+  );
+  assertRowCount(db, "items", 4);
+  assertAcknowledged(db, report);
+  db.connection.exec("DELETE FROM items WHERE id = 2");
+  failsWith(
+    () => assertAcknowledged(db, report),
+    /1 lost, .*#1 \(writer 1, rowid 2, absent\)/s,
+  );
+  db.connection.exec("INSERT INTO items VALUES (2, 'item 2')");
+  db.connection.exec("DELETE FROM items WHERE id = 1000");
+  failsWith(
+    () => assertAcknowledged(db, report),
+    /rows that existed before the run: expected 1, found 0/,
   );
 });
 
