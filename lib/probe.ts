@@ -66,7 +66,7 @@ export interface ProbeOptions {
   /** An explicit list of writer counts, instead of `from`/`to`. */
   levels?: readonly number[];
   /**
-   * Stop after the first level with lock errors or lost writes.
+   * Stop after the first level with lock errors, other errors or lost writes.
    *
    * @default {false}
    */
@@ -102,7 +102,7 @@ export interface ProbeLevel {
   p99Ms: number | null;
   /** Wall time of the level's run, in ms. */
   durationMs: number;
-  /** Whether lock errors or lost writes appeared. */
+  /** Whether lock errors, other errors or lost writes appeared. */
   failed: boolean;
 }
 
@@ -125,7 +125,12 @@ export interface ProbeResult {
   firstLockError: number | null;
   /** Writers of the first level with a lost write, or `null`. */
   firstLost: number | null;
-  /** Writers of the first level with either, or `null`. */
+  /**
+   * The first level with an error other than a lock error (a constraint, a
+   * task that throws, …): its writers and the first such error's message.
+   */
+  firstOtherError: { writers: number; message: string } | null;
+  /** Writers of the first level with any of these, or `null`. */
   firstFailure: number | null;
   /** The answer in one sentence. */
   answer: string;
@@ -220,6 +225,12 @@ function sentence(result: Omit<ProbeResult, "answer">): string {
   if (result.firstLost !== null) {
     parts.push(`first lost write at ${result.firstLost} writers`);
   }
+  const other = result.firstOtherError;
+  if (other !== null) {
+    parts.push(
+      `first other error at ${other.writers} writers (${other.message})`,
+    );
+  }
   return `${parts.join("; ")} ${context}`;
 }
 
@@ -286,6 +297,7 @@ export async function probe(
   let first: Report | null = null;
   let firstLockError: number | null = null;
   let firstLost: number | null = null;
+  let firstOtherError: ProbeResult["firstOtherError"] = null;
   for (const writers of levels) {
     options.onLevelStart?.(writers);
     const report = await hammer({
@@ -309,13 +321,18 @@ export async function probe(
       commitsPerSec: report.commitsPerSec,
       p99Ms: report.latency?.p99Ms ?? null,
       durationMs: report.durationMs,
-      failed: report.lockErrors > 0 || (lost ?? 0) > 0,
+      failed: report.lockErrors > 0 || report.otherErrors > 0 ||
+        (lost ?? 0) > 0,
     };
     results.push(level);
     if (firstLockError === null && level.lockErrors > 0) {
       firstLockError = writers;
     }
     if (firstLost === null && (lost ?? 0) > 0) firstLost = writers;
+    if (firstOtherError === null && level.otherErrors > 0) {
+      const error = report.outcomes.find((o) => o.outcome === "error");
+      firstOtherError = { writers, message: error?.message ?? "error" };
+    }
     options.onLevel?.(level);
     if (level.failed && options.stopAtFirstFailure) break;
   }
@@ -334,6 +351,7 @@ export async function probe(
     levels: results,
     firstLockError,
     firstLost,
+    firstOtherError,
     firstFailure: results.find((l) => l.failed)?.writers ?? null,
   };
   return { ...partial, answer: sentence(partial) };

@@ -124,6 +124,40 @@ Deno.test("probe(): stops at the first failure on request and reports each level
   assert.equal(result.firstFailure, 2);
 });
 
+Deno.test("probe(): a level whose writes fail for another reason is a failure, named", async () => {
+  await using db = await fixtureDb({
+    sql: "CREATE TABLE codes (code TEXT UNIQUE)",
+    busyTimeoutMs: 10_000,
+  });
+  // Every level writes the same codes: from the second level on, each one
+  // breaks the UNIQUE constraint. No lock error, nothing lost.
+  const result = await probe(
+    {
+      db,
+      workload: {
+        kind: "insert",
+        table: "codes",
+        rows: (writers) =>
+          Array.from({ length: writers }, (_, i) => ({ code: `c${i}` })),
+      },
+    },
+    { levels: [1, 2] },
+  );
+  assert.deepEqual(
+    result.levels.map((l) => [l.ok, l.otherErrors, l.lockErrors, l.failed]),
+    [[1, 0, 0, false], [1, 1, 0, true]],
+  );
+  assert.deepEqual(result.firstOtherError, {
+    writers: 2,
+    message: "UNIQUE constraint failed: codes.code",
+  });
+  assert.equal(result.firstFailure, 2);
+  assert.equal(
+    result.answer,
+    "first other error at 2 writers (UNIQUE constraint failed: codes.code) (busy timeout 10000 ms, DELETE journal)",
+  );
+});
+
 Deno.test("probe(): bad input is refused before anything runs", async (t) => {
   await using db = await messagesDb();
   const workload = { kind: "insert", table: "messages" } as const;
