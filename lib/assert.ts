@@ -12,6 +12,31 @@ import { acknowledgement } from "./_acknowledged.ts";
 import { quoteIdent } from "./_sqlite.ts";
 import type { Outcome, Report } from "./report.ts";
 import { rowCount, type SqlValue } from "./table.ts";
+import { rejectUnknownOptions } from "./_validate.ts";
+
+/**
+ * The report of an insert run, or a TypeError naming what `name` needs: the
+ * other workloads record no rowids, so an order or an acknowledgement
+ * checked on them would check nothing.
+ */
+function insertReport(name: string, report: Report): Report {
+  if (
+    typeof report !== "object" || report === null ||
+    typeof report.settings !== "object" || !Array.isArray(report.outcomes)
+  ) {
+    throw new TypeError(
+      `Invalid report: ${name} needs a run's report, got ${
+        report === null ? "null" : typeof report
+      }`,
+    );
+  }
+  if (report.settings.workload !== "insert") {
+    throw new TypeError(
+      `Invalid report: ${name} needs an insert run (its rows are known by rowid), got a ${report.settings.workload} run`,
+    );
+  }
+  return report;
+}
 
 const MAX_LISTED = 20;
 
@@ -59,12 +84,20 @@ function listed<T>(items: T[], show: (item: T) => string): string {
  * @param table Table name.
  * @param expected Number of rows expected.
  * @throws {AssertionError} If the count differs.
+ * @throws {TypeError} If `expected` is not an integer >= 0.
  */
 export function assertRowCount(
   db: DbLike,
   table: string,
   expected: number,
 ): void {
+  if (!Number.isSafeInteger(expected) || expected < 0) {
+    throw new TypeError(
+      `Invalid expected row count: ${
+        typeof expected === "string" ? JSON.stringify(expected) : expected
+      } (expected an integer >= 0)`,
+    );
+  }
   const found = rowCount(db, table);
   if (found !== expected) {
     fail(
@@ -161,26 +194,47 @@ export interface LockErrorBounds {
  * @param report A run's report.
  * @param bounds `min` and `max`, inclusive.
  * @throws {AssertionError} If the count is outside the bounds.
- * @throws {RangeError} If the bounds are not numbers or `min > max`.
+ * @throws {RangeError} If a bound is not a count >= 0 or `min > max`.
+ * @throws {TypeError} If `bounds` is not an object of `min` and `max`.
  */
 export function assertLockErrors(
   report: Report,
   bounds: LockErrorBounds = {},
 ): void {
+  if (typeof bounds !== "object" || bounds === null) {
+    throw new TypeError(
+      `Invalid bounds: ${String(bounds)} (expected { min, max })`,
+    );
+  }
+  rejectUnknownOptions("assertLockErrors bounds", bounds, ["min", "max"]);
   const min = bounds.min ?? 1;
   const max = bounds.max ?? Infinity;
-  if (
-    typeof min !== "number" || typeof max !== "number" || Number.isNaN(min) ||
-    min > max
-  ) {
-    throw new RangeError(`Invalid bounds: { min: ${min}, max: ${max} }`);
+  const count = (n: unknown): boolean =>
+    typeof n === "number" && n >= 0 && (Number.isInteger(n) || n === Infinity);
+  if (!count(min) || !count(max)) {
+    throw new RangeError(
+      `Invalid bounds: { min: ${min}, max: ${max} } (expected counts >= 0)`,
+    );
+  }
+  if (min > max) {
+    throw new RangeError(
+      `Invalid bounds: { min: ${min}, max: ${max} }${
+        bounds.min === undefined
+          ? " (min defaults to 1; for no lock errors at all use assertNoLockErrors)"
+          : ""
+      }`,
+    );
   }
   const found = report.lockErrors;
   if (found < min) {
     fail(
       `Expected at least ${min} lock error${
         min === 1 ? "" : "s"
-      }, found ${found} (${report.ok}/${report.intended} operations ok, busy timeout ${report.settings.busyTimeoutMs} ms)`,
+      }, found ${found} (${report.ok}/${report.intended} operations ok, busy timeout ${report.settings.busyTimeoutMs} ms)${
+        bounds.min === undefined
+          ? " (min defaults to 1; pass min: 0 to allow none)"
+          : ""
+      }`,
       found,
       min,
       ">=",
@@ -297,7 +351,8 @@ function show(value: unknown): string {
  * @param table Table name.
  * @param expected The order expected.
  * @throws {AssertionError} If the rows are in another order.
- * @throws {TypeError} If `expected` is not a known order.
+ * @throws {TypeError} If `expected` is not a known order, its `column` or
+ * `values` are missing, or its report is not of an insert run into `table`.
  */
 export function assertRowOrder(
   db: DbLike,
@@ -305,6 +360,20 @@ export function assertRowOrder(
   expected: RowOrder,
 ): void {
   if (expected?.order === "sequence") {
+    if (typeof expected.column !== "string" || expected.column === "") {
+      throw new TypeError(
+        `Invalid column: ${
+          JSON.stringify(expected.column)
+        } (expected the column whose values are compared)`,
+      );
+    }
+    if (!Array.isArray(expected.values)) {
+      throw new TypeError(
+        `Invalid values: expected an array, got ${
+          expected.values === null ? "null" : typeof expected.values
+        }`,
+      );
+    }
     const values = withConnection(db, (conn) => {
       requireTable(conn, table, pathOf(db));
       const statement = conn.prepare(
@@ -344,7 +413,17 @@ export function assertRowOrder(
       } (expected sequence, per-writer, alternating or grouped)`,
     );
   }
-  const rows = writtenRows(db, table, expected.report);
+  const report = insertReport("assertRowOrder", expected.report);
+  if (table !== report.settings.table) {
+    throw new TypeError(
+      `Invalid table: ${
+        JSON.stringify(table)
+      } is not the table the run wrote (${
+        JSON.stringify(report.settings.table)
+      })`,
+    );
+  }
+  const rows = writtenRows(db, table, report);
   const writers = rows.map((r) => r.writer);
   const trail = (at: number): string => {
     const from = Math.max(0, at - 8);
@@ -425,8 +504,10 @@ export function assertRowOrder(
  * @param db A fixture or a database file path.
  * @param report The run's report.
  * @throws {AssertionError} Listing lost, duplicated and phantom rows by key and rowid.
+ * @throws {TypeError} If the report is not of an insert run.
  */
 export function assertAcknowledged(db: DbLike, report: Report): void {
+  insertReport("assertAcknowledged", report);
   const { table } = report.settings;
   const { baseline } = report;
   const { found, lost, duplicated, phantom, acknowledged } = acknowledgement(

@@ -106,6 +106,66 @@ Deno.test("assertRowCount() passes on the exact count and says how far off it is
     () => assertRowCount(db, "messages", 3),
     /Expected 3 rows in messages, found 5 \(2 extra\)/,
   );
+  assert.throws(() => assertRowCount(db, "messages", "5" as never), {
+    name: "TypeError",
+    message: /Invalid expected row count: "5"/,
+  });
+});
+
+Deno.test("assertions that need an insert run's rows refuse other runs and other tables", async () => {
+  await using db = await messagesDb();
+  const report = writtenBy(db, [0, 1, 0, 1]);
+  db.connection.exec("CREATE TABLE other (x)");
+  assert.throws(
+    () => assertRowOrder(db, "other", { order: "grouped", report }),
+    {
+      name: "TypeError",
+      message:
+        /Invalid table: "other" is not the table the run wrote \("messages"\)/,
+    },
+  );
+  const counterRun = {
+    ...report,
+    settings: { ...report.settings, workload: "counter" },
+  } as Report;
+  for (
+    const check of [
+      () => assertAcknowledged(db, counterRun),
+      () =>
+        assertRowOrder(db, "messages", {
+          order: "grouped",
+          report: counterRun,
+        }),
+    ]
+  ) {
+    assert.throws(check, {
+      name: "TypeError",
+      message:
+        /needs an insert run \(its rows are known by rowid\), got a counter run/,
+    });
+  }
+  assert.throws(
+    () => assertRowOrder(db, "messages", { order: "per-writer" } as never),
+    { name: "TypeError", message: /assertRowOrder needs a run's report/ },
+  );
+  assert.throws(
+    () =>
+      assertRowOrder(db, "messages", {
+        order: "sequence",
+        column: "msg",
+        values: new Set(["a"]),
+      } as never),
+    { name: "TypeError", message: /Invalid values: expected an array/ },
+  );
+  assert.throws(
+    () =>
+      assertRowOrder(
+        db,
+        "messages",
+        { order: "sequence", values: [] } as never,
+      ),
+    { name: "TypeError", message: /Invalid column: undefined/ },
+  );
 });
 
 Deno.test("assertNoLockErrors() and assertLockErrors() read the report's lock errors", async () => {
@@ -127,6 +187,31 @@ Deno.test("assertNoLockErrors() and assertLockErrors() read the report's lock er
     /Expected at most 1 lock error, found 2: writer 1 op 0/,
   );
   assert.throws(() => assertLockErrors(busy, { min: 3, max: 1 }), RangeError);
+  // Bounds that would check nothing are refused, not passed.
+  for (const bounds of [{ max: NaN }, { min: -1 }, { min: 1.5 }]) {
+    assert.throws(() => assertLockErrors(busy, bounds), {
+      name: "RangeError",
+      message: /Invalid bounds: .*\(expected counts >= 0\)/,
+    });
+  }
+  assert.throws(() => assertLockErrors(busy, { maximum: 0 } as never), {
+    name: "TypeError",
+    message: /Unknown assertLockErrors bounds option: maximum/,
+  });
+  assert.throws(() => assertLockErrors(busy, 0 as never), {
+    name: "TypeError",
+    message: /Invalid bounds: 0 \(expected \{ min, max \}\)/,
+  });
+  assert.throws(() => assertLockErrors(clean, { max: 0 }), {
+    name: "RangeError",
+    message:
+      /min defaults to 1; for no lock errors at all use assertNoLockErrors/,
+  });
+  failsWith(
+    () => assertLockErrors(clean, { max: 5 }),
+    /found 0 .*\(min defaults to 1; pass min: 0 to allow none\)/,
+  );
+  assertLockErrors(clean, { min: 0, max: 5 });
 });
 
 Deno.test("assertRowOrder() checks an exact sequence of values", async () => {
