@@ -13,12 +13,13 @@ import {
   SYNCHRONOUS_MODES,
 } from "./fixture.ts";
 import {
+  checkStrategyObject,
   choice,
   integer,
   MAX_TIMEOUT_MS,
   rejectUnknownOptions,
 } from "./_validate.ts";
-import { isAbsolute } from "node:path";
+import { dirname, isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { DriverConnection } from "./driver.ts";
 import { DEFAULT_DRIVER, driverSpecifier } from "./_driver_load.ts";
@@ -796,17 +797,7 @@ function checkStrategy(
   path: string,
 ): Strategy {
   const given = plan.strategy;
-  if (
-    given !== undefined &&
-    (typeof given !== "object" || given === null ||
-      typeof given.name !== "string")
-  ) {
-    throw new TypeError(
-      `Invalid strategy: ${
-        JSON.stringify(given)
-      } (expected none(), busyTimeout(ms), retry(), fileLock(), queue() or compose(…))`,
-    );
-  }
+  if (given !== undefined) checkStrategyObject("strategy", given);
   if (
     given?.busyTimeoutMs !== undefined && plan.busyTimeoutMs !== undefined &&
     given.busyTimeoutMs !== plan.busyTimeoutMs
@@ -828,6 +819,22 @@ function checkStrategy(
   strategy.busyTimeoutMs = busyTimeoutMs;
   if (strategy.fileLock !== undefined && strategy.fileLock.path === null) {
     strategy.fileLock.path = `${path}.dbhammer-lock`;
+  }
+  if (strategy.fileLock !== undefined) {
+    // Every writer opens the lock file: a missing directory would fail each
+    // of their operations, none of them a lock error.
+    const dir = dirname(resolve(strategy.fileLock.path!));
+    let isDir = false;
+    try {
+      isDir = Deno.statSync(dir).isDirectory;
+    } catch {
+      // Reported below.
+    }
+    if (!isDir) {
+      throw new RangeError(
+        `Invalid fileLock path: ${strategy.fileLock.path} (its directory ${dir} does not exist)`,
+      );
+    }
   }
   return strategy;
 }

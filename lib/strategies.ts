@@ -13,7 +13,13 @@
  *
  * @module
  */
-import { integer, MAX_TIMEOUT_MS, rejectUnknownOptions } from "./_validate.ts";
+import {
+  checkStrategyObject,
+  integer,
+  MAX_TIMEOUT_MS,
+  rejectUnknownOptions,
+  STRATEGY_PARTS,
+} from "./_validate.ts";
 
 /** Options of {@linkcode retry}. */
 export interface RetryOptions {
@@ -152,6 +158,7 @@ export function busyTimeout(ms: number): Strategy {
  * @throws {RangeError} If a number is out of range.
  */
 export function retry(options: RetryOptions = {}): Strategy {
+  checkOptionsObject("retry", options);
   rejectUnknownOptions("retry", options, [
     "attempts",
     "delayMs",
@@ -203,6 +210,7 @@ export function retry(options: RetryOptions = {}): Strategy {
  * @throws {RangeError} If a number is out of range.
  */
 export function fileLock(options: FileLockOptions = {}): Strategy {
+  checkOptionsObject("fileLock", options);
   rejectUnknownOptions("fileLock", options, [
     "path",
     "timeoutMs",
@@ -280,14 +288,19 @@ export function queue(): Strategy {
  *
  * @param strategies The layers.
  * @returns One strategy with all of them.
- * @throws {TypeError} If a kind appears twice.
+ * @throws {TypeError} If none is given, one is not a strategy (e.g.
+ * `retry` instead of `retry()`), or a kind appears twice.
  */
 export function compose(...strategies: Strategy[]): Strategy {
+  if (strategies.length === 0) {
+    throw new TypeError("Invalid compose: no strategies given");
+  }
+  strategies.forEach((s, i) =>
+    checkStrategyObject(`compose argument ${i + 1}`, s)
+  );
   const result: Strategy = { name: strategies.map((s) => s.name).join("+") };
   for (const s of strategies) {
-    for (
-      const key of ["busyTimeoutMs", "retry", "fileLock", "queue"] as const
-    ) {
+    for (const key of STRATEGY_PARTS) {
       if (s[key] === undefined) continue;
       if (result[key] !== undefined) {
         throw new TypeError(`Invalid compose: two strategies set ${key}`);
@@ -296,6 +309,14 @@ export function compose(...strategies: Strategy[]): Strategy {
     }
   }
   return result;
+}
+
+function checkOptionsObject(what: string, options: unknown): void {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(
+      `Invalid ${what} options: ${String(options)} (expected an object)`,
+    );
+  }
 }
 
 /**

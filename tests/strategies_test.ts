@@ -260,6 +260,57 @@ Deno.test("strategy constructors validate their options by name", () => {
     name: "TypeError",
     message: /two strategies set busyTimeoutMs/,
   });
+  // Strategies passed uncalled, or not strategies at all, would run as no
+  // strategy under a strategy's name.
+  assert.throws(() => compose(retry as never, fileLock as never), {
+    name: "TypeError",
+    message:
+      /Invalid compose argument 1: retry is a function; call it: retry\(…\)/,
+  });
+  assert.throws(() => compose(), {
+    name: "TypeError",
+    message: /Invalid compose: no strategies given/,
+  });
+  assert.throws(() => compose(undefined as never), {
+    name: "TypeError",
+    message: /Invalid compose argument 1: undefined/,
+  });
+  assert.throws(() => retry(null as never), {
+    name: "TypeError",
+    message: /Invalid retry options: null/,
+  });
+});
+
+Deno.test("a run refuses what is not a strategy, and a lock file nobody can create, before it starts", async () => {
+  await using db = await messagesDb();
+  const cases: [unknown, RegExp, string][] = [
+    [
+      busyTimeout,
+      /Invalid strategy: busyTimeout is a function; call it/,
+      "TypeError",
+    ],
+    [
+      { name: "mine" },
+      /Invalid strategy: \{"name":"mine"\} \(expected none\(\)/,
+      "TypeError",
+    ],
+    [
+      fileLock({ path: "/no/such/dir/app.lock" }),
+      /Invalid fileLock path: \/no\/such\/dir\/app\.lock \(its directory \/no\/such\/dir does not exist\)/,
+      "RangeError",
+    ],
+  ];
+  for (const [strategy, message, name] of cases) {
+    await assert.rejects(
+      insertRowsInParallel(db, generateRows(2), {
+        table: "messages",
+        strategy: strategy as never,
+      }),
+      { name, message },
+    );
+  }
+  assert.equal(liveHosts(), 0);
+  assertRowCount(db, "messages", 0);
 });
 
 Deno.test("a strategy's busy timeout and busyTimeoutMs cannot disagree", async () => {
