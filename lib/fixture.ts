@@ -285,14 +285,41 @@ export async function fixtureDb(
       `Invalid name: ${JSON.stringify(name)} (expected a file name)`,
     );
   }
+  if (options.sql !== undefined && typeof options.sql !== "string") {
+    throw new TypeError(
+      `Invalid sql: expected a string, got ${typeof options.sql}`,
+    );
+  }
+  if (
+    options.dir !== undefined &&
+    (typeof options.dir !== "string" || options.dir === "")
+  ) {
+    throw new TypeError(
+      `Invalid dir: ${JSON.stringify(options.dir)} (expected a directory path)`,
+    );
+  }
   let sql = options.sql;
-  if (options.schemaFile !== undefined) {
+  const schemaFile = options.schemaFile;
+  if (schemaFile !== undefined) {
+    if (typeof schemaFile !== "string" && !(schemaFile instanceof URL)) {
+      throw new TypeError(
+        `Invalid schemaFile: expected a path or URL, got ${typeof schemaFile}`,
+      );
+    }
     try {
-      sql = await Deno.readTextFile(options.schemaFile);
+      // A file: URL as a string (what import.meta.resolve returns) too.
+      sql = await Deno.readTextFile(
+        typeof schemaFile === "string" && schemaFile.startsWith("file:")
+          ? new URL(schemaFile)
+          : schemaFile,
+      );
     } catch (error) {
-      throw new Error(`Cannot read schemaFile ${String(options.schemaFile)}`, {
-        cause: error,
-      });
+      throw new Error(
+        `Cannot read schemaFile ${String(schemaFile)}: ${
+          (error as Error).message
+        }`,
+        { cause: error },
+      );
     }
   }
   const driver = await loadDriver(settings.driver);

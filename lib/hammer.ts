@@ -141,6 +141,14 @@ function prepareDatabase(conn: Connection, settings: RunSettings): Prepared {
   let affinities: Affinity[] = [];
   if (settings.workload === "insert") {
     const columns = requireTable(conn, settings.table, settings.path);
+    try {
+      conn.prepare(`SELECT rowid FROM ${quoteIdent(settings.table)} LIMIT 0`)
+        .all();
+    } catch {
+      throw new TypeError(
+        `Invalid table: "${settings.table}" has no rowid (a WITHOUT ROWID table or a view); dbhammer finds each written row by the rowid its insert returned`,
+      );
+    }
     checkColumns(columns, settings);
     affinities = settings.columns.map((name) =>
       affinityOf(columns.find((c) => c.name === name)!.type)

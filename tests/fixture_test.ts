@@ -92,8 +92,23 @@ Deno.test("fixtureDb() rejects bad options by name before creating anything", as
     name: "TypeError",
   });
   await assert.rejects(fixtureDb({ schemaFile: "/no/such/schema.sql" }), {
-    message: /Cannot read schemaFile \/no\/such\/schema.sql/,
+    message: /Cannot read schemaFile \/no\/such\/schema.sql: No such file/,
   });
+  await assert.rejects(fixtureDb({ sql: 5 as never }), {
+    name: "TypeError",
+    message: /Invalid sql: expected a string, got number/,
+  });
+  await assert.rejects(fixtureDb({ dir: 5 as never }), {
+    name: "TypeError",
+    message: /Invalid dir: 5/,
+  });
+});
+
+Deno.test("fixtureDb() reads a schemaFile given as a file: URL string", async () => {
+  await using db = await fixtureDb({
+    schemaFile: import.meta.resolve("../fixtures/messages.sql"),
+  });
+  assert.equal(rowCount(db, "messages"), 0);
 });
 
 Deno.test("fixtureDb() removes its temp dir when the SQL fails", async () => {

@@ -330,6 +330,19 @@ Deno.test("insertRowsInParallel() rejects bad input with a clear error, spawning
       /not a file/,
       "Error",
     ],
+    [
+      "a table without rowid",
+      () => {
+        db.connection.exec(
+          "CREATE TABLE IF NOT EXISTS keyed (k TEXT PRIMARY KEY, msg TEXT) WITHOUT ROWID",
+        );
+        return insertRowsInParallel(db, [{ k: "a", msg: "x" }], {
+          table: "keyed",
+        });
+      },
+      /Invalid table: "keyed" has no rowid \(a WITHOUT ROWID table or a view\)/,
+      "TypeError",
+    ],
   ];
   const before = [...Deno.readDirSync(db.dir)].map((e) => e.name).sort();
   for (const [name, call, message, errorName] of cases) {
