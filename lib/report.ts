@@ -464,6 +464,8 @@ export function formatReport(report: Report): string {
     `dbhammer: ${
       s.task !== null
         ? `task ${s.task.module}`
+        : s.parentChildren !== null
+        ? `parents and children in "parents" and "children"`
         : `${
           s.workload === "insert" ? "insert into" : "counter in"
         } "${s.table}"`
@@ -486,7 +488,15 @@ export function formatReport(report: Report): string {
   row("busy timeout", `${s.busyTimeoutMs} ms`);
   row(
     "transactions",
-    s.counter === null
+    s.parentChildren !== null
+      ? `${s.transaction}, a parent and ${s.parentChildren.children} children each, hold ${
+        hold(s.holdMs)
+      }`
+      : s.task !== null
+      ? `${
+        s.task.transaction ? s.transaction : "none (the task's own)"
+      }, one task call each, hold ${hold(s.holdMs)}`
+      : s.counter === null
       ? `${s.transaction}, ${s.rowsPerTransaction} row${
         s.rowsPerTransaction === 1 ? "" : "s"
       } each, hold ${hold(s.holdMs)}`
@@ -509,7 +519,12 @@ export function formatReport(report: Report): string {
     "done/intended",
     `${report.ok}/${report.intended} operations (${
       pct(report.ok, report.intended)
-    }), ${report.rowsWritten}/${report.rowsIntended} rows`,
+    })${
+      // Only inserts know their rows ahead.
+      s.workload === "insert"
+        ? `, ${report.rowsWritten}/${report.rowsIntended} rows`
+        : ""
+    }`,
   );
   row(
     "lock errors",

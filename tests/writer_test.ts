@@ -176,6 +176,10 @@ Deno.test("task: a custom module runs under the strategy, once per operation", a
     formatReport(report),
     /^dbhammer: task file:.*insert_message.ts/,
   );
+  assert.match(
+    formatReport(report),
+    /transactions: +deferred, one task call each, hold 2 ms/,
+  );
 });
 
 Deno.test("task: a writer stuck forever is ended at the deadline, holding the lock while the other waits", async () => {
@@ -241,6 +245,17 @@ Deno.test("parentChildren: a parent and its children commit all or nothing when 
   });
   assertLockErrors(report, { min: 1 });
   assertAllOrNothing(db, report);
+  const text = formatReport(report);
+  assert.match(
+    text,
+    /^dbhammer: parents and children in "parents" and "children"/,
+  );
+  assert.match(
+    text,
+    /transactions: +deferred, a parent and 5 children each, hold 20 ms/,
+  );
+  // No row count: only inserts know their rows ahead.
+  assert.match(text, /done\/intended: +\d+\/16 operations \([\d.]+%\)\n/);
   assert.equal(rowCount(db, "parents"), report.ok);
   assert.equal(rowCount(db, "children"), report.ok * 5);
   // The assertion sees a broken family.
