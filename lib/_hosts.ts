@@ -90,12 +90,15 @@ export function spawnProcessHost(id: number, events: HostEvents): HostHandle {
     env: { NO_COLOR: "1" },
   }).spawn();
   let ended = false;
+  let done = false;
   let stdinDone: Promise<void> = Promise.resolve();
   const readStdout = (async () => {
     const reader = new FrameReader();
     for await (const chunk of child.stdout) {
       for (const payload of reader.push(chunk)) {
-        events.message(deserialize(payload) as HostMessage);
+        const message = deserialize(payload) as HostMessage;
+        if (message.type === "done") done = true;
+        events.message(message);
       }
     }
   })();
@@ -107,14 +110,17 @@ export function spawnProcessHost(id: number, events: HostEvents): HostHandle {
     forget();
     await Promise.allSettled([readStdout, stdinDone]);
     const text = (await stderr).trim();
-    if (!status.success) {
+    // Exit code 0 before "done" is a crash too: code in the host exited.
+    if (!status.success || !done) {
       // Deno's own line for an uncaught error, else the last line printed.
       const lines = text.split("\n").filter((l) => l.trim() !== "");
       const detail = lines.find((l) => l.startsWith("error: ")) ?? lines.at(-1);
       events.failure(
         `host process ${id} exited with ${
           status.signal ? `signal ${status.signal}` : `code ${status.code}`
-        }${detail ? `: ${detail}` : ""}`,
+        }${status.success ? " before it was done" : ""}${
+          detail ? `: ${detail}` : ""
+        }`,
       );
     }
   })();

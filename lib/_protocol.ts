@@ -143,4 +143,6 @@ export type HostMessage =
   /** The text of message `id` in the host's outcome table rows. */
   | { type: "text"; hostId: number; id: number; text: string }
   | { type: "crash-point"; writer: number }
+  /** Code in the host called `Deno.exit` (a Worker ends without an event). */
+  | { type: "exit"; code: number }
   | { type: "done"; hostId: number };

@@ -859,6 +859,9 @@ function orchestrate(
             settle();
           }
           break;
+        case "exit":
+          onFailure(host, `code in the host called Deno.exit(${message.code})`);
+          break;
         case "done":
           stopHost(host, "done", null);
           settle();

@@ -6,8 +6,21 @@
  * @module
  */
 import { runHost } from "./_host_core.ts";
-import type { HostInit } from "./_protocol.ts";
+import type { HostInit, HostMessage } from "./_protocol.ts";
 import { AtomicInts, GO } from "./_shared.ts";
+
+// A Worker that calls Deno.exit (a task's code may) ends silently: no error
+// event, no message. Say so first, so the run reports the host as crashed
+// instead of waiting for it until the deadline.
+const exit = Deno.exit;
+Object.defineProperty(Deno, "exit", {
+  configurable: true,
+  writable: true,
+  value: (code = 0): never => {
+    self.postMessage({ type: "exit", code } satisfies HostMessage);
+    return exit(code);
+  },
+});
 
 self.onmessage = (event: MessageEvent<HostInit>) => {
   const init = event.data;

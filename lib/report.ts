@@ -523,8 +523,7 @@ export function formatReport(report: Report): string {
       // Only inserts know their rows ahead.
       s.workload === "insert"
         ? `, ${report.rowsWritten}/${report.rowsIntended} rows`
-        : ""
-    }`,
+        : ""}`,
   );
   row(
     "lock errors",

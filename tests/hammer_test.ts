@@ -225,6 +225,49 @@ Deno.test("hammer() reports a host whose writer throws, and finishes the others"
   assert.equal(liveHosts(), 0);
 });
 
+for (const mode of ["worker", "process"] as const) {
+  Deno.test(`hammer() reports a ${mode} host whose code calls Deno.exit as crashed, without waiting for the deadline`, async () => {
+    await using db = await messagesDb();
+    const report = await hammer({
+      db,
+      workload: {
+        kind: "task",
+        module: new URL("../fixtures/tasks/exit.ts", import.meta.url),
+        operations: 3,
+        // A clean exit code too: the host still ended before it was done.
+        params: { code: mode === "worker" ? 3 : 0 },
+      },
+      writers: 2,
+      threads: 2,
+      mode,
+      busyTimeoutMs: 10_000,
+      // Waiting for it would end the run with a DeadlineError instead.
+      deadlineMs: 60_000,
+    });
+    const host = report.hosts.find((h) => h.writers.includes(0));
+    assert.equal(host?.status, "crashed");
+    assert.match(
+      host?.error ?? "",
+      mode === "worker"
+        ? /code in the host called Deno.exit\(3\)/
+        : /host process 0 exited with code 0 before it was done/,
+    );
+    // A process sends its outcomes in batches: the first one died with it.
+    assert.deepEqual(
+      report.outcomes.filter((o) => o.writer === 0).map((o) => o.outcome),
+      [mode === "worker" ? "ok" : "unknown", "unknown", "skipped"],
+    );
+    assert.equal(
+      report.outcomes.filter((o) => o.writer === 1 && o.outcome === "ok")
+        .length,
+      3,
+    );
+    assertRowCount(db, "messages", 4);
+    assertNoLockHeld(db);
+    assert.equal(liveHosts(), 0);
+  });
+}
+
 Deno.test("hammer() ends a stuck run at its deadline, naming the writers that had not finished", async () => {
   await using db = await messagesDb();
   const error = await hammer({
