@@ -663,9 +663,18 @@ export function resolvePlan(plan: HammerPlan): RunSettings {
   }
   const busyTimeoutMs = strategy.busyTimeoutMs ?? 0;
   const journalMode = plan.journalMode ?? fixture?.settings.journalMode;
-  const crash = plan.crash === undefined
-    ? null
-    : checkCrash(plan.crash, writers);
+  const crash = plan.crash === undefined ? null : checkCrash(
+    plan.crash,
+    writers,
+    (writer) =>
+      workload.kind === "insert"
+        ? Math.ceil(
+          (Math.floor((rowCount - 1 - writer) / writers) + 1) /
+            rowsPerTransaction,
+        )
+        : counter?.increments ?? task?.operations ??
+          parentChildren?.operations ?? 0,
+  );
   return {
     path,
     driver: driverSpecifier(
@@ -877,7 +886,11 @@ function checkRows(rows: readonly Row[]): string[] {
   return columns;
 }
 
-function checkCrash(crash: CrashSpec, writers: number): Required<CrashSpec> {
+function checkCrash(
+  crash: CrashSpec,
+  writers: number,
+  operationsOf: (writer: number) => number,
+): Required<CrashSpec> {
   if (typeof crash !== "object" || crash === null) {
     throw new TypeError(`Invalid crash: ${String(crash)}`);
   }
@@ -887,8 +900,33 @@ function checkCrash(crash: CrashSpec, writers: number): Required<CrashSpec> {
     "inTransaction",
     "how",
   ]);
+  const writer = integer("crash.writer", crash.writer, 0, writers - 1);
+  // The crash point is in (or just before) operation afterOps + 1: a writer
+  // with no such operation would never crash, and the test would pass
+  // without one.
+  const operations = operationsOf(writer);
+  if (
+    typeof crash.afterOps === "number" && Number.isInteger(crash.afterOps) &&
+    crash.afterOps >= operations
+  ) {
+    throw new RangeError(
+      `Invalid crash.afterOps: ${crash.afterOps} (writer ${writer} has ${operations} operation${
+        operations === 1 ? "" : "s"
+      }: expected 0 to ${operations - 1})`,
+    );
+  }
+  if (
+    crash.inTransaction !== undefined &&
+    typeof crash.inTransaction !== "boolean"
+  ) {
+    throw new TypeError(
+      `Invalid crash.inTransaction: ${
+        JSON.stringify(crash.inTransaction)
+      } (expected true or false)`,
+    );
+  }
   return {
-    writer: integer("crash.writer", crash.writer, 0, writers - 1),
+    writer,
     afterOps: integer(
       "crash.afterOps",
       crash.afterOps,

@@ -224,6 +224,12 @@ export interface Report {
    * `false` means a lock was left held: an abandoned transaction.
    */
   lockFreeAfterRun: boolean;
+  /**
+   * With `crash` set: whether the crash happened (the writer's host
+   * crashed). It does not when the writer's operation failed before its
+   * crash point, e.g. with a lock error. `null` without `crash`.
+   */
+  crashHappened: boolean | null;
   /** Committed operations in commit order. */
   commitOrder: { writer: number; seq: number }[];
   /** Every operation, by writer then sequence. */
@@ -417,6 +423,12 @@ export function buildReport(input: ReportInput): Report {
     perWriter,
     hosts: input.hosts,
     lockFreeAfterRun: input.lockFreeAfterRun,
+    crashHappened: input.settings.crash === null
+      ? null
+      : input.hosts.some((h) =>
+        h.status === "crashed" &&
+        h.writers.includes(input.settings.crash!.writer)
+      ),
     counter: counterSummary(input, okOutcomes),
     commitOrder: okOutcomes.filter((o) => o.commitSeq !== null)
       .sort((a, b) => (a.commitSeq ?? 0) - (b.commitSeq ?? 0))
@@ -511,7 +523,11 @@ export function formatReport(report: Report): string {
       "crash injection",
       `writer ${s.crash.writer} after ${s.crash.afterOps} ops (${s.crash.how}${
         s.crash.inTransaction ? ", in transaction" : ""
-      })`,
+      })${
+        report.crashHappened
+          ? ""
+          : ": did not happen (the operation failed before its crash point)"
+      }`,
     );
   }
   lines.push("results");

@@ -13,7 +13,10 @@ import {
   generateRows,
   hammer,
   liveHosts,
+  none,
+  type Report,
 } from "../mod.ts";
+import { DatabaseSync } from "node:sqlite";
 import { messagesDb } from "./_helpers.ts";
 
 /** A fresh connection can take the write lock at once: no run left it held. */
@@ -180,6 +183,7 @@ Deno.test("hammer() reports a host killed inside a transaction; nothing acknowle
   );
   assert.deepEqual(writer1, ["ok", "ok", "unknown", "skipped"]);
   assert.equal(report.perWriter[1].status, "crashed");
+  assert.equal(report.crashHappened, true);
   assert.equal(report.perWriter[0].ok, 4);
   assert.equal(report.perWriter[2].ok, 4);
   assert.equal(report.unknown, 1);
@@ -199,6 +203,35 @@ Deno.test("hammer() reports a host killed inside a transaction; nothing acknowle
   assertIntegrity(db);
   assert.equal(report.lockFreeAfterRun, true);
   assertNoLockHeld(db);
+  assert.equal(liveHosts(), 0);
+});
+
+Deno.test("hammer() says so when a crash did not happen: the operation failed before its crash point", async () => {
+  await using db = await messagesDb();
+  // Another connection holds the write lock throughout: every insert fails
+  // with a lock error before it reaches the crash point after its writes.
+  const other = new DatabaseSync(db.path);
+  other.exec("BEGIN IMMEDIATE");
+  let report: Report;
+  try {
+    report = await hammer({
+      db,
+      workload: { kind: "insert", table: "messages", rows: generateRows(2) },
+      writers: 1,
+      strategy: none(),
+      crash: { writer: 0, afterOps: 0, inTransaction: true },
+    });
+  } finally {
+    other.exec("ROLLBACK");
+    other.close();
+  }
+  assert.equal(report.crashHappened, false);
+  assert.deepEqual(report.hosts.map((h) => h.status), ["done"]);
+  assert.equal(report.lockErrors, 2);
+  assert.match(
+    formatReport(report),
+    /crash injection: +writer 0 after 0 ops \(kill, in transaction\): did not happen \(the operation failed before its crash point\)/,
+  );
   assert.equal(liveHosts(), 0);
 });
 

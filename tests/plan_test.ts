@@ -135,6 +135,17 @@ Deno.test("resolvePlan() names the option and value it rejects", async () => {
       /Invalid crash.how: "explode"/,
       TypeError,
     ],
+    // 3 rows on 3 writers: one operation each, so afterOps 1 never comes.
+    [
+      { crash: { writer: 2, afterOps: 1 } },
+      /Invalid crash.afterOps: 1 \(writer 2 has 1 operation: expected 0 to 0\)/,
+      RangeError,
+    ],
+    [
+      { crash: { writer: 0, afterOps: 0, inTransaction: "no" } },
+      /Invalid crash.inTransaction: "no" \(expected true or false\)/,
+      TypeError,
+    ],
     [{ db: "" }, /Invalid db: /, TypeError],
     [
       { workload: { kind: "update", table: "t", rows } },
