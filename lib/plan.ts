@@ -815,13 +815,23 @@ function checkStrategy(
       `Invalid busyTimeoutMs: ${plan.busyTimeoutMs} conflicts with strategy ${given.name} (busy timeout ${given.busyTimeoutMs} ms); give one of them`,
     );
   }
-  const busyTimeoutMs = integer(
+  let busyTimeoutMs = integer(
     "busyTimeoutMs",
     given?.busyTimeoutMs ?? plan.busyTimeoutMs ??
       fixture?.settings.busyTimeoutMs ?? 0,
     0,
     MAX_TIMEOUT_MS,
   );
+  if (
+    given?.fileLock !== undefined && busyTimeoutMs === 0 &&
+    given.busyTimeoutMs === undefined && plan.busyTimeoutMs === undefined
+  ) {
+    // A writer holding the file lock that finds SQLite's lock taken meets a
+    // connection outside the file lock: a killed Worker's, whose SQLite lock
+    // outlives its file lock for a moment, or another program's. It waits
+    // for it as SQLite's busy handler does, within the file lock's timeout.
+    busyTimeoutMs = given.fileLock.timeoutMs;
+  }
   const strategy: Strategy = given === undefined
     ? { name: busyTimeoutMs > 0 ? `busyTimeout(${busyTimeoutMs})` : "none" }
     : structuredClone(given);

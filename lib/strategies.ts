@@ -65,7 +65,10 @@ export interface FileLockOptions {
    */
   path?: string;
   /**
-   * How long one try waits for the lock, in milliseconds.
+   * How long one try waits for the lock, in milliseconds. Also the run's
+   * busy timeout unless one is given: SQLite's lock held by a connection
+   * outside the file lock (a killed Worker's, for a moment after its file
+   * lock is gone, or another program's) is waited for, not failed on.
    *
    * @default {10000}
    */

@@ -200,6 +200,29 @@ Deno.test("fileLock() with a short timeout reports the wait as a lock error", as
   assertAcknowledged(db, report);
 });
 
+Deno.test("fileLock(): a writer killed in its transaction costs the others no lock error (its SQLite lock outlives its file lock)", async () => {
+  // A terminated Worker's file lock goes with its file handle, its SQLite
+  // lock only when its connection closes, a moment later. Without waiting
+  // for SQLite's lock, the next holder of the file lock failed at once in
+  // about half of these runs.
+  for (let run = 0; run < 6; run++) {
+    await using db = await messagesDb();
+    const report = await insertRowsInParallel(db, generateRows(20), {
+      table: "messages",
+      writers: 2,
+      threads: 2,
+      strategy: fileLock(),
+      crash: { writer: 0, afterOps: 1, inTransaction: true },
+    });
+    assert.equal(report.crashHappened, true);
+    assert.equal(report.settings.busyTimeoutMs, 10_000);
+    assertNoLockErrors(report);
+    assert.equal(report.ok, 11, `run ${run}`);
+    assertAcknowledged(db, report);
+  }
+  assert.equal(liveHosts(), 0);
+});
+
 Deno.test("the long-task scenario: 3 writers × 2 rows holding 3 s, no busy timeout: lock errors per writer, the run ends", async () => {
   await using db = await messagesDb();
   const report = await insertRowsInParallel(db, generateRows(6), {
