@@ -10,6 +10,7 @@ import {
   assertRowOrder,
   busyTimeout,
   compose,
+  DeadlineError,
   fileLock,
   type FixtureDb,
   generateRows,
@@ -221,6 +222,31 @@ Deno.test("fileLock(): a writer killed in its transaction costs the others no lo
     assertAcknowledged(db, report);
   }
   assert.equal(liveHosts(), 0);
+});
+
+Deno.test("retry(): a writer stopped at the deadline while it waits to retry is counted as a lock error, not as never started", async () => {
+  await using db = await messagesDb();
+  const error = await insertRowsInParallel(db, generateRows(2), {
+    table: "messages",
+    writers: 2,
+    strategy: retry({ attempts: 1000, delayMs: 200, jitter: 0 }),
+    holdMs: 30_000,
+    transaction: "immediate",
+    // Long enough for both to start (the deadline counts from the spawn).
+    deadlineMs: 4000,
+  }).then(() => null, (e) => e);
+  assert.ok(error instanceof DeadlineError, String(error));
+  const outcomes = error.report.outcomes.map((o) => [o.outcome, o.message]);
+  assert.deepEqual(outcomes.map(([o]) => o).sort(), ["busy", "unknown"]);
+  assert.ok(
+    outcomes.some(([o, m]) =>
+      o === "busy" &&
+      m === "lock error, and its host ended while it waited to retry"
+    ),
+  );
+  assert.equal(error.report.lockErrors, 1);
+  assert.equal(error.report.skipped, 0);
+  assertAcknowledged(db, error.report);
 });
 
 Deno.test("the long-task scenario: 3 writers × 2 rows holding 3 s, no busy timeout: lock errors per writer, the run ends", async () => {
