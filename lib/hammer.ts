@@ -293,6 +293,11 @@ const QUIESCE_STEP_MS = 25;
 const QUIESCE_MAX_MS = 2000;
 /** Longest wait for a Worker blocked in SQLite's busy handler to return. */
 const QUIESCE_SQLITE_MAX_MS = 30_000;
+/**
+ * How long the write lock must stay free before no Worker is taken to be
+ * blocked in SQLite's busy handler: longer than its longest sleep (100 ms).
+ */
+const LOCK_FREE_QUIET_MS = 300;
 
 /** What the orchestrator reads from the database once the hosts are gone. */
 interface AfterRun {
@@ -588,18 +593,21 @@ function orchestrate(
       ) {
         const { array } = shared;
         deadHosts.push(host.handle.closed.then(async () => {
-          await standStill(host.writers, sqliteWait(host.writers));
+          await sqliteWaiters(host.writers);
+          await standStill(host.writers);
           releaseDeadHost(array, settings.writers, host.id);
           await releaseDeadTicket(array, settings.writers, host.id);
         }));
       }
     };
     /**
-     * How long writers of an ended host must be watched at least: a Worker
-     * blocked in SQLite's own busy handler cannot be stopped until the
-     * handler returns, and may commit then: wait out its busy timeout.
+     * Waits for writers of ended hosts that may be blocked in SQLite's own
+     * busy handler: a Worker there cannot be stopped until the handler
+     * returns, and may commit then. It returns once the write lock has been
+     * free for longer than the handler's longest sleep (100 ms), so that any
+     * writer still blocked would have taken it, or after the busy timeout.
      */
-    const sqliteWait = (writers: number[]): number => {
+    const sqliteWaiters = async (writers: number[]): Promise<void> => {
       const blockedInSqlite = settings.mode === "worker" &&
         settings.busyWait === "sqlite" && settings.busyTimeoutMs > 0 &&
         writers.some((id) => {
@@ -607,32 +615,49 @@ function orchestrate(
           return state === WriterState.acquiring ||
             state === WriterState.committing;
         });
-      return blockedInSqlite
-        ? Math.min(settings.busyTimeoutMs + 250, QUIESCE_SQLITE_MAX_MS)
-        : 0;
+      if (!blockedInSqlite) return;
+      const bound = Math.min(
+        settings.busyTimeoutMs + 250,
+        QUIESCE_SQLITE_MAX_MS,
+      );
+      const conn = openConnection(settings.path, { busyTimeoutMs: 0 });
+      try {
+        const started = now();
+        let lastTaken = started;
+        while (now() - started < bound) {
+          try {
+            conn.prepare("BEGIN IMMEDIATE").run();
+            conn.prepare("ROLLBACK").run();
+          } catch (error) {
+            if (classifyError(error).outcome === "error") return;
+            lastTaken = now();
+          }
+          if (now() - lastTaken >= LOCK_FREE_QUIET_MS) return;
+          await delay(QUIESCE_STEP_MS);
+        }
+      } finally {
+        conn.close();
+      }
     };
     /** Hand-offs of the queue for hosts that ended in it. */
     const deadHosts: Promise<void>[] = [];
 
     /**
-     * Resolves once the progress of `writers` has not changed for one step
-     * (and `atLeast` ms have passed), or after `QUIESCE_MAX_MS + atLeast`.
+     * Resolves once the progress of `writers` has not changed for one step,
+     * or after `QUIESCE_MAX_MS`.
      */
-    const standStill = async (
-      writers: number[],
-      atLeast = 0,
-    ): Promise<void> => {
+    const standStill = async (writers: number[]): Promise<void> => {
       const snapshot = (): string =>
         writers.map((id) => {
           const p = readProgress(shared, id);
           return `${p.state}:${p.opIndex}`;
         }).join(",");
       let last = snapshot();
-      for (let waited = 0; waited < QUIESCE_MAX_MS + atLeast;) {
+      for (let waited = 0; waited < QUIESCE_MAX_MS;) {
         await delay(QUIESCE_STEP_MS);
         waited += QUIESCE_STEP_MS;
         const current = snapshot();
-        if (current === last && waited >= atLeast) return;
+        if (current === last) return;
         last = current;
       }
     };
@@ -648,7 +673,8 @@ function orchestrate(
       );
       if (moving.length === 0) return;
       const ids = moving.map((w) => w.id);
-      await standStill(ids, sqliteWait(ids));
+      await sqliteWaiters(ids);
+      await standStill(ids);
     };
 
     // Times from the hosts' clock are made relative to the start.

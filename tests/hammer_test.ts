@@ -301,6 +301,35 @@ for (const mode of ["worker", "process"] as const) {
   });
 }
 
+Deno.test("hammer() at the deadline does not wait out the busy timeout of Workers blocked in SQLite's busy handler once the lock is free", async () => {
+  await using db = await messagesDb();
+  // One writer per Worker: three of them block inside SQLite's busy handler
+  // (60 s) behind the one that holds the lock. Once the holder is ended and
+  // its lock is free, they cannot commit: the run ends without waiting out
+  // their busy timeout (it waited min(timeout, 30 s) before).
+  const started = performance.now();
+  const error = await hammer({
+    db,
+    workload: { kind: "insert", table: "messages", rows: generateRows(4) },
+    writers: 4,
+    threads: 4,
+    busyTimeoutMs: 60_000,
+    holdMs: 60_000,
+    deadlineMs: 3000,
+  }).then(() => null, (e) => e);
+  const elapsed = performance.now() - started;
+  assert.ok(error instanceof DeadlineError, String(error));
+  assert.equal(error.report.settings.busyWait, "sqlite");
+  // Not a speed check: a bound far below the 30 s it used to wait.
+  assert.ok(elapsed < 20_000, `ended ${Math.round(elapsed)} ms after it began`);
+  assert.equal(error.report.unknown, 4);
+  assertRowCount(db, "messages", 0);
+  assertAcknowledged(db, error.report);
+  assert.equal(error.report.lockFreeAfterRun, true);
+  assertNoLockHeld(db);
+  assert.equal(liveHosts(), 0);
+});
+
 Deno.test("hammer() ends a stuck run at its deadline, naming the writers that had not finished", async () => {
   await using db = await messagesDb();
   const error = await hammer({
