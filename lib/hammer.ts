@@ -807,11 +807,17 @@ function orchestrate(
       if (settled) return;
       settled = true;
       const unfinished: UnfinishedWriter[] = [];
+      // Deno cannot terminate a Worker inside a synchronous call: a task
+      // stuck in a loop keeps its thread, and the process, running.
+      let inTask = false;
       for (const writer of assignments) {
         const host = hosts[writer.id % settings.threads];
         if (host.status !== "starting" && host.status !== "running") continue;
         const progress = readProgress(shared, writer.id);
         if (progress.state === WriterState.done) continue;
+        inTask ||= settings.mode === "worker" && settings.task !== null &&
+          (progress.state === WriterState.running ||
+            progress.state === WriterState.holding);
         unfinished.push({
           writer: writer.id,
           opIndex: progress.opIndex,
@@ -841,7 +847,11 @@ function orchestrate(
       const message =
         `Run passed its deadline of ${settings.deadlineMs} ms with ${unfinished.length} writer${
           unfinished.length === 1 ? "" : "s"
-        } unfinished: ${list.join("; ")}`;
+        } unfinished: ${list.join("; ")}${
+          inTask
+            ? ". A Worker cannot be stopped inside a synchronous call: if this process does not exit, the task is stuck in one; run tasks that may block with mode: \"process\", whose hosts are killed"
+            : ""
+        }`;
       allClosed()
         .then(() => {
           collectRest();
