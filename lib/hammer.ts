@@ -884,7 +884,9 @@ function orchestrate(
         case "setup-failed":
           abort(
             new Error(
-              `Writer host ${host.id} could not open ${settings.path}: ${message.error.message}`,
+              `Writer host ${host.id} could not set up (load the driver${
+                settings.task === null ? "" : " and the task module"
+              }, open ${settings.path}): ${message.error.message}`,
             ),
           );
           break;

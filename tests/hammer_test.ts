@@ -330,6 +330,23 @@ Deno.test("hammer() at the deadline does not wait out the busy timeout of Worker
   assert.equal(liveHosts(), 0);
 });
 
+Deno.test("hammer() names what a host could not set up: a task module that fails to load there", async () => {
+  await using db = await messagesDb();
+  await assert.rejects(
+    hammer({
+      db,
+      workload: {
+        kind: "task",
+        module: new URL("../fixtures/tasks/fails_in_host.ts", import.meta.url),
+        operations: 1,
+      },
+      writers: 2,
+    }),
+    /Writer host \d could not set up \(load the driver and the task module, open .*fixture\.db\): .*this task module fails to load in a host/,
+  );
+  assert.equal(liveHosts(), 0);
+});
+
 Deno.test("hammer() ends a stuck run at its deadline, naming the writers that had not finished", async () => {
   await using db = await messagesDb();
   const error = await hammer({
