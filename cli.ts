@@ -11,7 +11,8 @@
  *
  * Exit codes: 0 every threshold met; 1 a threshold breached (or the run
  * passed its deadline); 2 bad usage or bad input; 3 the harness itself
- * failed.
+ * failed; 130 (143) interrupted by SIGINT (SIGTERM), its temp database
+ * removed.
  *
  * @example Run the command from code
  * ```ts
@@ -30,7 +31,7 @@ import { pathToFileURL } from "node:url";
 import { acknowledgement } from "./lib/_acknowledged.ts";
 import { DEFAULT_DRIVER } from "./lib/_driver_load.ts";
 import { schemaTemplate, testTemplate } from "./lib/_scaffold.ts";
-import { DeadlineError } from "./lib/errors.ts";
+import { DeadlineError, RunAbortedError } from "./lib/errors.ts";
 import { type FixtureDb, fixtureDb } from "./lib/fixture.ts";
 import { generateRows } from "./lib/generate_rows.ts";
 import { htmlReport } from "./lib/html_report.ts";
@@ -325,7 +326,7 @@ function help(command?: string): string {
   }
   lines.push(
     "",
-    "Exit codes: 0 thresholds met; 1 a threshold breached or the run passed its deadline; 2 bad usage or input; 3 the harness failed.",
+    "Exit codes: 0 thresholds met; 1 a threshold breached or the run passed its deadline; 2 bad usage or input; 3 the harness failed; 130 interrupted (Ctrl-C; its temp database is removed).",
   );
   return lines.join("\n");
 }
@@ -446,6 +447,60 @@ function strategyOf(
  * and fingerprint (the library takes more from code that builds its rows).
  */
 const MAX_CLI_ROWS = 10_000_000;
+
+/** What {@linkcode onInterrupt} gives a command. */
+interface Interrupt extends Disposable {
+  /** Aborts at the first SIGINT (Ctrl-C) or SIGTERM: pass it to the run. */
+  signal: AbortSignal;
+  /** The exit code for the signal that came (128 + its number), or 0. */
+  code: number;
+  /** Removes what the command made; set once there is something. */
+  cleanup: () => void;
+}
+
+/**
+ * Until disposed, the first SIGINT (Ctrl-C) or SIGTERM aborts `signal`: the
+ * run stops as at a deadline, its hosts ended and its files removed, and the
+ * command reports what it recorded. A second one exits at once, after
+ * `cleanup`.
+ */
+function onInterrupt(): Interrupt {
+  const signals: [Deno.Signal, number][] = Deno.build.os === "windows"
+    ? [["SIGINT", 2]]
+    : [["SIGINT", 2], ["SIGTERM", 15]];
+  const controller = new AbortController();
+  const listeners: [Deno.Signal, () => void][] = [];
+  const interrupt: Interrupt = {
+    signal: controller.signal,
+    code: 0,
+    cleanup: () => {},
+    [Symbol.dispose]: () => {
+      for (const [signal, listener] of listeners) {
+        Deno.removeSignalListener(signal, listener);
+      }
+    },
+  };
+  for (const [signal, number] of signals) {
+    const listener = (): void => {
+      if (!controller.signal.aborted) {
+        interrupt.code = 128 + number;
+        console.error(
+          paint(33, `dbhammer: ${signal}: stopping the run…`, true),
+        );
+        controller.abort(new Error(`interrupted by ${signal}`));
+        return;
+      }
+      try {
+        interrupt.cleanup();
+      } finally {
+        Deno.exit(interrupt.code);
+      }
+    };
+    Deno.addSignalListener(signal, listener);
+    listeners.push([signal, listener]);
+  }
+  return interrupt;
+}
 
 /** The database a command hammers, and how to clean it up. */
 async function target(
@@ -587,20 +642,31 @@ async function runCommand(args: string[]): Promise<number> {
       throw new UsageError(`Invalid --html: ${html} is not a file`);
     }
   }
+  // Installed before the temp database exists, so none is left behind.
+  using interrupt = onInterrupt();
   const { db, cleanup } = await target(values);
+  interrupt.cleanup = cleanup;
   try {
     let report: Report;
     let deadline: DeadlineError | null = null;
+    let aborted: RunAbortedError | null = null;
     try {
+      interrupt.signal.throwIfAborted();
       report = await insertRowsInParallel(db, rowsOf(values, rows), {
         ...options,
         table: (values.table as string | undefined) ?? "messages",
         writers,
+        signal: interrupt.signal,
       });
     } catch (error) {
       if (error instanceof DeadlineError) {
         deadline = error;
         report = error.report;
+      } else if (error instanceof RunAbortedError) {
+        aborted = error;
+        report = error.report;
+      } else if (interrupt.signal.aborted) {
+        return interrupt.code; // before the run started
       } else throw asUsage(error, db, values);
     }
     const lost = acknowledgement(db, report).lost.length;
@@ -634,6 +700,10 @@ async function runCommand(args: string[]): Promise<number> {
     if (html !== undefined) {
       await Deno.writeTextFile(html, htmlReport(report));
       if (!values.json) console.log(`HTML report: ${html}`);
+    }
+    if (aborted !== null) {
+      console.error(paint(31, `dbhammer: ${aborted.message}`, true));
+      return interrupt.code;
     }
     for (const breach of breaches) {
       console.error(paint(31, `threshold breached: ${breach}`, true));
@@ -735,7 +805,10 @@ async function probeCommand(args: string[]): Promise<number> {
     throw new UsageError("Give --levels or --from/--to, not both");
   }
   const options = runOptions(values);
+  // Installed before the temp database exists, so none is left behind.
+  using interrupt = onInterrupt();
   const { db, cleanup } = await target(values);
+  interrupt.cleanup = cleanup;
   const json = values.json === true;
   // Progress goes to stderr, only on a terminal: never into --json output.
   const progress = Deno.stderr.isTerminal();
@@ -750,6 +823,7 @@ async function probeCommand(args: string[]): Promise<number> {
       {
         ...options,
         db,
+        signal: interrupt.signal,
         workload: {
           kind: "insert",
           table: (values.table as string | undefined) ?? "messages",
@@ -792,6 +866,13 @@ async function probeCommand(args: string[]): Promise<number> {
     }
     return 0;
   } catch (error) {
+    if (interrupt.signal.aborted) {
+      // The levels so far were printed as they ended.
+      if (json) {
+        console.log(JSON.stringify({ levels: done, interrupted: true }));
+      }
+      return interrupt.code;
+    }
     if (!(error instanceof DeadlineError)) throw error;
     // A level that passes its deadline is a finding, not a harness failure.
     if (json) {

@@ -56,3 +56,53 @@ export class DeadlineError extends Error {
     this.unfinished = unfinished;
   }
 }
+
+/**
+ * A run was stopped because its `signal` aborted. Like a
+ * {@linkcode DeadlineError}: its hosts have been stopped, `report` holds what
+ * was recorded, and `cause` is the signal's reason.
+ *
+ * @example Stop a run from outside
+ * ```ts
+ * import { createTable, fixtureDb, generateRows, insertRowsInParallel, RunAbortedError } from "@dbhammer/dbhammer";
+ *
+ * await using db = await fixtureDb();
+ * createTable(db, { name: "messages", columns: { msg: "TEXT" } });
+ * const controller = new AbortController();
+ * setTimeout(() => controller.abort(), 500);
+ * try {
+ *   await insertRowsInParallel(db, generateRows(2), {
+ *     table: "messages", holdMs: 5000, signal: controller.signal,
+ *   });
+ * } catch (error) {
+ *   if (!(error instanceof RunAbortedError)) throw error;
+ *   console.log(error.message, error.report.ok);
+ * }
+ * ```
+ */
+export class RunAbortedError extends Error {
+  /** What the run recorded before it was stopped. */
+  readonly report: Report;
+  /** The writers that had not finished. */
+  readonly unfinished: UnfinishedWriter[];
+
+  /**
+   * Creates the error; the orchestrator does this when a run's signal aborts.
+   *
+   * @param message What happened.
+   * @param report The partial report.
+   * @param unfinished The writers that had not finished.
+   * @param reason The signal's reason.
+   */
+  constructor(
+    message: string,
+    report: Report,
+    unfinished: UnfinishedWriter[],
+    reason?: unknown,
+  ) {
+    super(message, { cause: reason });
+    this.name = "RunAbortedError";
+    this.report = report;
+    this.unfinished = unfinished;
+  }
+}

@@ -55,7 +55,11 @@ import {
   quoteIdent,
   sqliteVersion,
 } from "./_sqlite.ts";
-import { DeadlineError, type UnfinishedWriter } from "./errors.ts";
+import {
+  DeadlineError,
+  RunAbortedError,
+  type UnfinishedWriter,
+} from "./errors.ts";
 import type { JournalMode } from "./fixture.ts";
 import { type HammerPlan, resolvePlan, type RunSettings } from "./plan.ts";
 import {
@@ -433,6 +437,8 @@ interface HostState {
  * @throws {TypeError} If an option, the table or the rows are invalid (before anything is spawned).
  * @throws {RangeError} If a number is out of range (before anything is spawned).
  * @throws {DeadlineError} If the run passes `deadlineMs`; it carries the partial report.
+ * @throws {RunAbortedError} If `signal` aborts during the run; it carries the partial report.
+ * @throws {DOMException} `signal.reason`, if `signal` aborted before the run started.
  * @throws {Error} If a host cannot open the database.
  */
 export async function hammer(plan: HammerPlan): Promise<Report> {
@@ -466,7 +472,9 @@ export async function hammer(plan: HammerPlan): Promise<Report> {
   } finally {
     stored.close();
   }
-  return await run(settings, assignments, prepared);
+  // Aborted while it was being prepared: nothing was started.
+  plan.signal?.throwIfAborted();
+  return await run(settings, assignments, prepared, plan.signal);
 }
 
 /** Shared integers and the start barrier of one run. */
@@ -532,10 +540,17 @@ async function run(
   settings: RunSettings,
   assignments: WriterAssignment[],
   prepared: Prepared,
+  signal: AbortSignal | undefined,
 ): Promise<Report> {
   const coordination = await coordinate(settings);
   try {
-    return await orchestrate(settings, assignments, prepared, coordination);
+    return await orchestrate(
+      settings,
+      assignments,
+      prepared,
+      coordination,
+      signal,
+    );
   } finally {
     await coordination.dispose();
   }
@@ -546,6 +561,7 @@ function orchestrate(
   assignments: WriterAssignment[],
   prepared: Prepared,
   coordination: Coordination,
+  signal: AbortSignal | undefined,
 ): Promise<Report> {
   const { shared } = coordination;
   const outcomes: Outcome[] = [];
@@ -783,6 +799,7 @@ function orchestrate(
       ) return;
       settled = true;
       clearTimeout(deadline);
+      signal?.removeEventListener("abort", onAbort);
       // Every host has ended: nothing waits for the queue any more.
       shared.store(STOP, 1);
       allClosed()
@@ -797,15 +814,30 @@ function orchestrate(
       if (settled) return;
       settled = true;
       clearTimeout(deadline);
+      signal?.removeEventListener("abort", onAbort);
       for (const host of hosts) stopHost(host, "stopped", error.message);
       // After every host is marked ended: see the deadline below.
       shared.store(STOP, 1);
       allClosed().then(() => reject(error), reject);
     };
 
-    const deadline = setTimeout(() => {
+    /**
+     * Stops every host at once, at the deadline or when `signal` aborts:
+     * rejects with the error `ended` makes of what was recorded.
+     */
+    const stopAll = (
+      why: string,
+      hostWhy: string,
+      ended: (
+        message: string,
+        report: Report,
+        unfinished: UnfinishedWriter[],
+      ) => Error,
+    ): void => {
       if (settled) return;
       settled = true;
+      clearTimeout(deadline);
+      signal?.removeEventListener("abort", onAbort);
       const unfinished: UnfinishedWriter[] = [];
       // Deno cannot terminate a Worker inside a synchronous call: a task
       // stuck in a loop keeps its thread, and the process, running.
@@ -825,13 +857,7 @@ function orchestrate(
           state: describeState(progress.state),
         });
       }
-      for (const host of hosts) {
-        stopHost(
-          host,
-          "stopped",
-          `stopped at the deadline of ${settings.deadlineMs} ms`,
-        );
-      }
+      for (const host of hosts) stopHost(host, "stopped", hostWhy);
       // Only now, when every host is marked ended: a writer that sees the
       // stop then sees its host ended too, and records nothing more. Stored
       // first, a writer waiting for its queue turn could wake in between
@@ -844,14 +870,13 @@ function orchestrate(
           u.opIndex + 1
         } of ${u.operations}): ${u.state}`
       );
-      const message =
-        `Run passed its deadline of ${settings.deadlineMs} ms with ${unfinished.length} writer${
-          unfinished.length === 1 ? "" : "s"
-        } unfinished: ${list.join("; ")}${
-          inTask
-            ? ". A Worker cannot be stopped inside a synchronous call: if this process does not exit, the task is stuck in one; run tasks that may block with mode: \"process\", whose hosts are killed"
-            : ""
-        }`;
+      const message = `Run ${why} with ${unfinished.length} writer${
+        unfinished.length === 1 ? "" : "s"
+      } unfinished: ${list.join("; ")}${
+        inTask
+          ? '. A Worker cannot be stopped inside a synchronous call: if this process does not exit, the task is stuck in one; run tasks that may block with mode: "process", whose hosts are killed'
+          : ""
+      }`;
       allClosed()
         .then(() => {
           collectRest();
@@ -859,9 +884,28 @@ function orchestrate(
         })
         .then((after) => {
           const report = finishReport(stoppedAt, after);
-          reject(new DeadlineError(message, report, unfinished));
+          reject(ended(message, report, unfinished));
         }, reject);
-    }, settings.deadlineMs);
+    };
+
+    const deadline = setTimeout(
+      () =>
+        stopAll(
+          `passed its deadline of ${settings.deadlineMs} ms`,
+          `stopped at the deadline of ${settings.deadlineMs} ms`,
+          (message, report, unfinished) =>
+            new DeadlineError(message, report, unfinished),
+        ),
+      settings.deadlineMs,
+    );
+    const onAbort = (): void =>
+      stopAll(
+        "was aborted",
+        "the run was aborted",
+        (message, report, unfinished) =>
+          new RunAbortedError(message, report, unfinished, signal?.reason),
+      );
+    signal?.addEventListener("abort", onAbort, { once: true });
 
     const onMessage = (host: HostState, message: HostMessage): void => {
       // A text can arrive while the run settles; the rows are read after.

@@ -120,6 +120,12 @@ export interface RunOptions {
   /** Kill a writer's host at a chosen point (crash injection). */
   crash?: CrashSpec;
   /**
+   * Stops the run when it aborts, as the deadline does: the run rejects with
+   * a `RunAbortedError` holding what was recorded (or with the signal's
+   * reason, if it aborted before the run started).
+   */
+  signal?: AbortSignal;
+  /**
    * How writers make concurrent writes safe: `none()`, `busyTimeout(ms)`,
    * `retry(…)`, `fileLock(…)`, `queue()` or a `compose(…)` of them. A
    * strategy's busy timeout and the `busyTimeoutMs` option are the same
@@ -452,6 +458,7 @@ export const RUN_OPTION_NAMES: readonly (keyof RunOptions)[] = [
   "holdMs",
   "deadlineMs",
   "crash",
+  "signal",
   "strategy",
   "mode",
   "driver",
@@ -663,6 +670,13 @@ export function resolvePlan(plan: HammerPlan): RunSettings {
   }
   const busyTimeoutMs = strategy.busyTimeoutMs ?? 0;
   const journalMode = plan.journalMode ?? fixture?.settings.journalMode;
+  if (plan.signal !== undefined && !(plan.signal instanceof AbortSignal)) {
+    throw new TypeError(
+      `Invalid signal: expected an AbortSignal, got ${
+        plan.signal === null ? "null" : typeof plan.signal
+      }`,
+    );
+  }
   const crash = plan.crash === undefined ? null : checkCrash(
     plan.crash,
     writers,

@@ -343,6 +343,45 @@ Deno.test("cli: bad usage and bad input exit 2 naming the flag or file", async (
   }
 });
 
+Deno.test("cli run: Ctrl-C stops the run, prints what it recorded, removes its temp database, exits 130", async () => {
+  await using dir = await tempDir();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      CLI,
+      "run",
+      "--rows",
+      "4",
+      "--hold",
+      "60000",
+      "--mode",
+      "process",
+    ],
+    env: { NO_COLOR: "1", TMPDIR: dir.path },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  // A process-mode run makes its own temp dir when it starts: both it and
+  // the temp database must go.
+  while (
+    ![...Deno.readDirSync(dir.path)].some((e) =>
+      e.name.startsWith("dbhammer-run-")
+    )
+  ) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  child.kill("SIGINT");
+  const output = await child.output();
+  const stdout = new TextDecoder().decode(output.stdout);
+  const stderr = new TextDecoder().decode(output.stderr);
+  assert.equal(output.code, 130, stderr);
+  assert.match(stderr, /SIGINT: stopping the run/);
+  assert.match(stderr, /Run was aborted with \d writers? unfinished/);
+  assert.match(stdout, /done\/intended: +\d\/4 operations/);
+  assert.deepEqual([...Deno.readDirSync(dir.path)], []);
+});
+
 Deno.test("cli probe: a row per level, the answer in one sentence; --json is pure JSON", async () => {
   const text = await cli(["probe", "--levels", "1,2,4", "--hold", "200"]);
   assert.equal(text.code, 0, text.stderr);

@@ -15,6 +15,7 @@ import {
   liveHosts,
   none,
   type Report,
+  RunAbortedError,
 } from "../mod.ts";
 import { DatabaseSync } from "node:sqlite";
 import { messagesDb } from "./_helpers.ts";
@@ -344,6 +345,67 @@ Deno.test("hammer() names what a host could not set up: a task module that fails
     }),
     /Writer host \d could not set up \(load the driver and the task module, open .*fixture\.db\): .*this task module fails to load in a host/,
   );
+  assert.equal(liveHosts(), 0);
+});
+
+for (const mode of ["worker", "process"] as const) {
+  Deno.test(`hammer() stops a ${mode} run when its signal aborts, with what it recorded`, async () => {
+    await using db = await messagesDb();
+    const controller = new AbortController();
+    const reason = new Error("enough");
+    const run = hammer({
+      db,
+      workload: { kind: "insert", table: "messages", rows: generateRows(6) },
+      writers: 2,
+      mode,
+      busyTimeoutMs: 60_000,
+      transaction: "immediate",
+      holdMs: [0, 60_000],
+      deadlineMs: 120_000,
+      signal: controller.signal,
+    });
+    // Writer 1 holds the lock for a minute in its first transaction: the
+    // run is unfinished whenever this comes.
+    const timer = setTimeout(() => controller.abort(reason), 1000);
+    const error = await run.then(() => null, (e) => e);
+    clearTimeout(timer);
+    assert.ok(error instanceof RunAbortedError, String(error));
+    assert.equal(error.cause, reason);
+    assert.match(
+      error.message,
+      /^Run was aborted with \d writers? unfinished: /,
+    );
+    assert.deepEqual(
+      error.report.hosts.map((h) => [h.status, h.error]),
+      error.report.hosts.map(() => ["stopped", "the run was aborted"]),
+    );
+    assertAcknowledged(db, error.report);
+    assert.equal(error.report.lockFreeAfterRun, true);
+    assertNoLockHeld(db);
+    assert.equal(liveHosts(), 0);
+  });
+}
+
+Deno.test("hammer() with a signal aborted before the start spawns nothing and rejects with its reason", async () => {
+  await using db = await messagesDb();
+  const reason = new Error("not now");
+  await assert.rejects(
+    hammer({
+      db,
+      workload: { kind: "insert", table: "messages", rows: generateRows(2) },
+      signal: AbortSignal.abort(reason),
+    }),
+    (error) => error === reason,
+  );
+  await assert.rejects(
+    hammer({
+      db,
+      workload: { kind: "insert", table: "messages", rows: generateRows(2) },
+      signal: "stop" as never,
+    }),
+    { name: "TypeError", message: /Invalid signal: expected an AbortSignal/ },
+  );
+  assertRowCount(db, "messages", 0);
   assert.equal(liveHosts(), 0);
 });
 
