@@ -19,9 +19,11 @@ export interface InsertOptions extends RunOptions {
 const INSERT_OPTION_NAMES = ["table", ...RUN_OPTION_NAMES];
 
 /**
- * Inserts rows into a table from parallel writers, each in a Deno Worker with
- * its own connection, all released at the same instant. By default there is
- * one writer per row (at most 100; further rows are dealt out to them).
+ * Inserts rows into a table from parallel writers, each with its own
+ * connection, hosted on Deno Workers (or subprocesses), all released at the
+ * same instant. By default there is one writer per transaction: per row, or
+ * per `rowsPerTransaction` rows (at most 100; further rows are dealt out to
+ * them).
  *
  * @example 50 writers, busy timeout 5 s: nothing lost
  * ```ts

@@ -887,9 +887,11 @@ function checkRows(rows: readonly Row[]): string[] {
       );
     }
     const keys = Object.keys(row);
+    // Values are read by name: the same columns in another order are fine.
     if (
       keys.length !== columns.length ||
-      keys.some((key, k) => key !== columns[k])
+      (keys.some((key, k) => key !== columns[k]) &&
+        !keys.every((key) => Object.hasOwn(first, key)))
     ) {
       throw new TypeError(
         `Invalid rows[${i}]: its columns (${

@@ -163,6 +163,13 @@ function checkLevels(options: ProbeOptions): number[] {
     "onLevelStart",
     "onLevel",
   ]);
+  for (const name of ["onLevelStart", "onLevel"] as const) {
+    if (options[name] !== undefined && typeof options[name] !== "function") {
+      throw new TypeError(
+        `Invalid ${name}: expected a function, got ${typeof options[name]}`,
+      );
+    }
+  }
   if (options.levels !== undefined) {
     if (options.from !== undefined || options.to !== undefined) {
       throw new TypeError(
@@ -191,6 +198,11 @@ function checkLevels(options: ProbeOptions): number[] {
     return levels;
   }
   const from = integer("from", options.from ?? 1, 1, MAX_WRITERS);
+  if (options.to === undefined && from > 512) {
+    throw new RangeError(
+      `Invalid from: ${from} (above to, which is 512 unless given)`,
+    );
+  }
   const to = integer("to", options.to ?? 512, from, MAX_WRITERS);
   return probeLevels(from, to);
 }
@@ -275,6 +287,11 @@ export async function probe(
   }
   const levels = checkLevels(options);
   const workload = plan.workload;
+  if (workload?.kind === "insert") {
+    // Checked here because rows are optional: a misspelt key would quietly
+    // fall back to generated rows.
+    rejectUnknownOptions("workload", workload, ["kind", "table", "rows"]);
+  }
   const rowsFor = (writers: number): readonly Row[] => {
     if (workload?.kind !== "insert") return [];
     const rows = workload.rows;

@@ -66,6 +66,11 @@ export function createTable(db: DbLike, spec: TableSpec): void {
       `Invalid table spec name: ${JSON.stringify(spec.name)}`,
     );
   }
+  if (Array.isArray(spec.columns)) {
+    throw new TypeError(
+      `Invalid table spec columns for "${spec.name}": expected an object of name → declaration, e.g. { msg: "TEXT" }, got an array`,
+    );
+  }
   const entries = typeof spec.columns === "object" && spec.columns !== null
     ? Object.entries(spec.columns)
     : [];

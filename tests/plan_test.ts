@@ -40,6 +40,30 @@ Deno.test("resolvePlan() applies every default in one place", () => {
   });
 });
 
+Deno.test("resolvePlan() takes rows with the same columns in any order, not other columns", () => {
+  const s = resolvePlan({
+    db: "/tmp/x.db",
+    workload: {
+      kind: "insert",
+      table: "t",
+      rows: [{ a: 1, b: 2 }, { b: 3, a: 4 }],
+    },
+  });
+  assert.deepEqual(s.columns, ["a", "b"]);
+  assert.throws(
+    () =>
+      resolvePlan({
+        db: "/tmp/x.db",
+        workload: {
+          kind: "insert",
+          table: "t",
+          rows: [{ a: 1, b: 2 }, { b: 3, c: 4 }],
+        },
+      }),
+    /Invalid rows\[1\]: its columns \(b, c\) differ from rows\[0\]'s \(a, b\)/,
+  );
+});
+
 Deno.test("resolvePlan() gives one writer per transaction by default", () => {
   const plan = (rows: number, rowsPerTransaction: number): number =>
     resolvePlan({

@@ -193,6 +193,28 @@ Deno.test("probe(): bad input is refused before anything runs", async (t) => {
       TypeError,
     ],
     [
+      "from above the default to",
+      () => probe({ db, workload }, { from: 1024 }),
+      /Invalid from: 1024 \(above to, which is 512 unless given\)/,
+      RangeError,
+    ],
+    [
+      "a callback that is not a function",
+      () => probe({ db, workload }, { onLevel: "x" } as never),
+      /Invalid onLevel: expected a function, got string/,
+      TypeError,
+    ],
+    [
+      "a misspelt workload key (rows would be generated instead)",
+      () =>
+        probe({
+          db,
+          workload: { ...workload, row: generateRows(4) } as never,
+        }, { to: 2 }),
+      /Unknown workload option: row/,
+      TypeError,
+    ],
+    [
       "fewer rows than writers",
       () =>
         probe({ db, workload: { ...workload, rows: generateRows(3) } }, {

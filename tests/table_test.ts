@@ -47,6 +47,10 @@ Deno.test("createTable() rejects a spec without a name or columns", async () => 
     /none given/,
   );
   assert.throws(
+    () => createTable(db, { name: "t", columns: ["msg TEXT"] as never }),
+    { name: "TypeError", message: /expected an object of name → declaration/ },
+  );
+  assert.throws(
     () =>
       createTable(db, { name: "t", columns: { x: "TEXT); DROP TABLE y; --" } }),
     TypeError,
