@@ -2,6 +2,7 @@
 // connection either way.
 import { type DbLike, FixtureDb } from "./fixture.ts";
 import { type Connection, openConnection, quoteIdent } from "./_sqlite.ts";
+import { classifyError } from "./_errors.ts";
 
 /** Busy timeout of the short-lived connections helpers open on a plain path. */
 export const HELPER_BUSY_TIMEOUT_MS = 5000;
@@ -40,11 +41,14 @@ export function withConnection<T>(db: DbLike, fn: (conn: Connection) => T): T {
     conn.prepare("SELECT count(*) FROM sqlite_schema").get();
   } catch (error) {
     conn?.close();
+    const busy = classifyError(error).outcome !== "error";
     throw new Error(
-      `Cannot open database ${path}: ${(error as Error).message}`,
-      {
-        cause: error,
-      },
+      `Cannot open database ${path}: ${(error as Error).message}${
+        busy
+          ? ` (another connection kept it locked for ${HELPER_BUSY_TIMEOUT_MS} ms)`
+          : ""
+      }`,
+      { cause: error },
     );
   }
   try {
