@@ -268,10 +268,28 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
   // already lets one writer at a time into a transaction. Writers sharing a
   // thread otherwise keep interleaving between statements, as concurrent
   // connections do.
-  const syncInsert = insert !== null && !asyncWait && holdMs === 0 &&
-    crash === null &&
-    (settings.busyWait === "sqlite" || strategy.queue === true ||
-      strategy.fileLock !== undefined);
+  const syncInsert = insert !== null && holdMs === 0 && crash === null &&
+    (settings.busyWait === "sqlite" ||
+      strategy.queue === true || strategy.fileLock !== undefined);
+
+  /**
+   * The synchronous insert; under the strategy's lock on a shared thread with
+   * a busy timeout, a lock error means SQLite's lock is held outside the
+   * strategy (a killed Worker's connection, another program): the
+   * transaction is rolled back and run again with SQLite's busy waits.
+   */
+  async function insertRowsOrWait(
+    op: Operation,
+    index: number,
+  ): Promise<TransactionResult> {
+    try {
+      return insertRowsSync(op);
+    } catch (error) {
+      if (!asyncWait || classify(error).outcome === "error") throw error;
+      if (connection.inTransaction) rollback.run();
+      return await insertRows(op, index);
+    }
+  }
 
   function insertRowsSync(op: Operation): TransactionResult {
     state(WriterState.acquiring);
@@ -460,7 +478,9 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
         const txStart = clock;
         try {
           result = syncInsert
-            ? insertRowsSync(op)
+            ? (asyncWait
+              ? await insertRowsOrWait(op, index)
+              : insertRowsSync(op))
             : settings.workload === "insert"
             ? await insertRows(op, index)
             : settings.workload === "counter"

@@ -2,6 +2,7 @@
 // one-row transactions each, every transaction holding the write lock for a
 // few milliseconds, all released by one barrier.
 import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
 import {
   assertAcknowledged,
   assertLockErrors,
@@ -220,6 +221,49 @@ Deno.test("fileLock(): a writer killed in its transaction costs the others no lo
     assertNoLockErrors(report);
     assert.equal(report.ok, 11, `run ${run}`);
     assertAcknowledged(db, report);
+  }
+  assert.equal(liveHosts(), 0);
+});
+
+Deno.test("fileLock(): SQLite's lock held outside the file lock is waited for, on shared and own threads", async () => {
+  for (const threads of [2, 4]) {
+    await using db = await messagesDb();
+    const other = new DatabaseSync(db.path);
+    let release: ReturnType<typeof setTimeout> | undefined;
+    try {
+      const run = insertRowsInParallel(db, generateRows(40), {
+        table: "messages",
+        writers: 4,
+        threads,
+        strategy: fileLock(),
+      });
+      // Another program takes the write lock for a moment once the hosts
+      // are spawned (taken earlier, the run would wait for it before it
+      // spawns them) and before they start.
+      while (liveHosts() === 0) {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+      other.exec("BEGIN IMMEDIATE");
+      release = setTimeout(() => other.exec("ROLLBACK"), 3000);
+      const report = await run;
+      assert.equal(
+        report.settings.busyWait,
+        threads === 4 ? "sqlite" : "async",
+      );
+      assertNoLockErrors(report);
+      assertRowCount(db, "messages", 40);
+      assertAcknowledged(db, report);
+      // The writers met that lock (one waited for it, the others for the
+      // file lock meanwhile): this test did what it says.
+      assert.ok(
+        report.outcomes.some((o) => o.lockWaitMs + o.txMs >= 1000),
+        "no writer met the lock",
+      );
+    } finally {
+      clearTimeout(release);
+      if (other.isTransaction) other.exec("ROLLBACK");
+      other.close();
+    }
   }
   assert.equal(liveHosts(), 0);
 });
