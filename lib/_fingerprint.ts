@@ -51,9 +51,13 @@ export function fingerprint(
 /** A column's type affinity: how SQLite converts the values stored in it. */
 export type Affinity = "INTEGER" | "TEXT" | "BLOB" | "REAL" | "NUMERIC";
 
-/** The affinity of a column declared with `declared` (SQLite's five rules, in order). */
-export function affinityOf(declared: string): Affinity {
+/**
+ * The affinity of a column declared with `declared` (SQLite's five rules, in
+ * order). In a STRICT table an `ANY` column keeps values as given.
+ */
+export function affinityOf(declared: string, strict = false): Affinity {
   const type = declared.toUpperCase();
+  if (strict && type === "ANY") return "BLOB";
   if (type.includes("INT")) return "INTEGER";
   if (/CHAR|CLOB|TEXT/.test(type)) return "TEXT";
   if (type.includes("BLOB") || type === "") return "BLOB";
@@ -68,11 +72,15 @@ export function affinityOf(declared: string): Affinity {
  * column ("02134" → 2134, "10.50" → 10.5), a bigint into REAL, NaN or an
  * infinity anywhere. Cheap, and false for the common cases (text into TEXT).
  */
+const NUMERIC_TEXT = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
+
 function mayConvert(value: SqlValue, affinity: Affinity): boolean {
   switch (typeof value) {
     case "string":
+      // Only text that reads as a whole number literal is converted (not
+      // "2024-01-02", not hex).
       return affinity !== "TEXT" && affinity !== "BLOB" &&
-        /^\s*[-+]?\.?\d/.test(value);
+        NUMERIC_TEXT.test(value);
     case "number":
       return affinity === "TEXT" || !Number.isFinite(value);
     case "bigint":
@@ -133,8 +141,11 @@ export class StoredFingerprints {
       this.#conn ??= this.#open();
       const table = `stored_${affinity.toLowerCase()}`;
       this.#conn.exec(`CREATE TABLE ${table} (v ${affinity})`);
+      // One row, replaced each time: nothing accumulates.
       insert = this.#conn.prepare(
-        `INSERT INTO ${table} (v) VALUES (?) RETURNING ${readBack("v")} AS v`,
+        `INSERT OR REPLACE INTO ${table} (rowid, v) VALUES (1, ?) RETURNING ${
+          readBack("v")
+        } AS v`,
       );
       this.#insert.set(affinity, insert);
     }
@@ -162,20 +173,21 @@ export function readNewRows(
   alsoRowids: readonly number[] = [],
 ): NewRow[] {
   // Integers come back as text, so no driver rounds one above 2^53.
-  const select = conn.prepare(
-    `SELECT rowid AS __dbhammer_rowid${
-      columns.map((c) => `, ${readBack(quoteIdent(c))} AS ${quoteIdent(c)}`)
-        .join("")
-    } FROM ${quoteIdent(table)} WHERE rowid > ?${
-      alsoRowids.length > 0
-        ? " OR rowid IN (SELECT value FROM json_each(?))"
-        : ""
-    } ORDER BY rowid`,
-  );
+  const select = `SELECT rowid AS __dbhammer_rowid${
+    columns.map((c) => `, ${readBack(quoteIdent(c))} AS ${quoteIdent(c)}`)
+      .join("")
+  } FROM ${quoteIdent(table)} WHERE rowid > ?`;
+  // Two index lookups, not one scan of the whole table.
+  const sql = alsoRowids.length > 0
+    ? `${select} UNION ALL ${select.replace(
+      "WHERE rowid > ?",
+      "WHERE rowid <= ? AND rowid IN (SELECT value FROM json_each(?))",
+    )} ORDER BY 1`
+    : `${select} ORDER BY rowid`;
   const params = alsoRowids.length > 0
-    ? [maxRowid, JSON.stringify(alsoRowids)]
+    ? [maxRowid, maxRowid, JSON.stringify(alsoRowids)]
     : [maxRowid];
-  return (select.all(...params) as Record<string, SqlValue | ArrayBuffer>[])
+  return (conn.prepare(sql).all(...params) as Record<string, SqlValue | ArrayBuffer>[])
     .map(
       (row) => ({
         rowid: Number(row.__dbhammer_rowid),

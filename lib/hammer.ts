@@ -141,6 +141,18 @@ function prepareCounter(conn: Connection, settings: RunSettings): void {
   conn.prepare(`INSERT OR IGNORE INTO ${table} (id, n) VALUES (1, 0)`).run();
 }
 
+/** Whether `table` is a STRICT table (SQLite 3.37+; false before). */
+function isStrict(conn: Connection, table: string): boolean {
+  try {
+    const row = conn.prepare(
+      "SELECT strict FROM pragma_table_list WHERE schema = 'main' AND name = ?",
+    ).get(table) as { strict?: number } | undefined;
+    return Number(row?.strict ?? 0) === 1;
+  } catch {
+    return false;
+  }
+}
+
 function prepareDatabase(conn: Connection, settings: RunSettings): Prepared {
   let affinities: Affinity[] = [];
   if (settings.workload === "insert") {
@@ -154,8 +166,9 @@ function prepareDatabase(conn: Connection, settings: RunSettings): Prepared {
       );
     }
     checkColumns(columns, settings);
+    const strict = isStrict(conn, settings.table);
     affinities = settings.columns.map((name) =>
-      affinityOf(columns.find((c) => c.name === name)!.type)
+      affinityOf(columns.find((c) => c.name === name)!.type, strict)
     );
   }
   // Refuse a database nobody can write before any writer is spawned. A busy
@@ -543,6 +556,11 @@ async function run(
   signal: AbortSignal | undefined,
 ): Promise<Report> {
   const coordination = await coordinate(settings);
+  if (signal?.aborted) {
+    // Aborted while the run's files were made: nothing was started.
+    await coordination.dispose();
+    throw signal.reason;
+  }
   try {
     return await orchestrate(
       settings,
@@ -905,6 +923,7 @@ function orchestrate(
         (message, report, unfinished) =>
           new RunAbortedError(message, report, unfinished, signal?.reason),
       );
+    // `run` looked at the signal after its last await: none came since.
     signal?.addEventListener("abort", onAbort, { once: true });
 
     const onMessage = (host: HostState, message: HostMessage): void => {

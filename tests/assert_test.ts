@@ -358,6 +358,22 @@ Deno.test("assertAcknowledged() recognises rows SQLite stored converted (column 
   });
   assert.equal(report.ok, 3);
   assertAcknowledged(db, report);
+  // In a STRICT table an ANY column keeps text as text; elsewhere it is
+  // NUMERIC. Dates and hex are not numbers to SQLite.
+  db.connection.exec(
+    "CREATE TABLE strict_any (code ANY, day TEXT) STRICT; CREATE TABLE loose_any (code ANY, day DATE)",
+  );
+  for (const table of ["strict_any", "loose_any"]) {
+    const rows = ["02134", "10.50", "0x1F", "7"].map((code) => ({
+      code,
+      day: "2024-01-02",
+    }));
+    const run = await insertRowsInParallel(db, rows, {
+      table,
+      busyTimeoutMs: 10_000,
+    });
+    assertAcknowledged(db, run);
+  }
   // Still a real check: a changed value is found.
   db.connection.exec("UPDATE orders SET price = 10.51 WHERE price = 10.5");
   failsWith(

@@ -404,6 +404,28 @@ Deno.test("hammer() with a signal aborted before the start spawns nothing and re
     }),
     (error) => error === reason,
   );
+  // Aborted while a process-mode run makes its files (a Ctrl-C then): the
+  // run must not go on as if nothing happened.
+  const controller = new AbortController();
+  const makeTempDir = Deno.makeTempDir;
+  Deno.makeTempDir = async (options) => {
+    const dir = await makeTempDir(options);
+    if (options?.prefix === "dbhammer-run-") controller.abort(reason);
+    return dir;
+  };
+  try {
+    await assert.rejects(
+      hammer({
+        db,
+        workload: { kind: "insert", table: "messages", rows: generateRows(2) },
+        mode: "process",
+        signal: controller.signal,
+      }),
+      (error) => error === reason,
+    );
+  } finally {
+    Deno.makeTempDir = makeTempDir;
+  }
   await assert.rejects(
     hammer({
       db,
