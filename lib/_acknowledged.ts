@@ -33,14 +33,17 @@ export function acknowledgement(db: DbLike, report: Report): Acknowledgement {
   const { baseline } = report;
   // Rows acknowledged with rowids at or below the baseline's largest: keys
   // the rows brought themselves (an INTEGER PRIMARY KEY given in the row).
+  // The run's baseline lists them for every row, whatever its outcome; the
+  // acknowledged ones are added for a report made without that list.
   const low = [
-    ...new Set(
-      report.outcomes.flatMap((o) =>
+    ...new Set([
+      ...(baseline.lowKeys ?? []),
+      ...report.outcomes.flatMap((o) =>
         o.outcome === "ok"
           ? o.rowids.filter((rowid) => rowid <= baseline.maxRowid)
           : []
       ),
-    ),
+    ]),
   ];
   const found = withConnection(db, (conn) => {
     requireTable(conn, table, pathOf(db));

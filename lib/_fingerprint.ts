@@ -179,15 +179,20 @@ export function readNewRows(
   } FROM ${quoteIdent(table)} WHERE rowid > ?`;
   // Two index lookups, not one scan of the whole table.
   const sql = alsoRowids.length > 0
-    ? `${select} UNION ALL ${select.replace(
-      "WHERE rowid > ?",
-      "WHERE rowid <= ? AND rowid IN (SELECT value FROM json_each(?))",
-    )} ORDER BY 1`
+    ? `${select} UNION ALL ${
+      select.replace(
+        "WHERE rowid > ?",
+        "WHERE rowid <= ? AND rowid IN (SELECT value FROM json_each(?))",
+      )
+    } ORDER BY 1`
     : `${select} ORDER BY rowid`;
   const params = alsoRowids.length > 0
     ? [maxRowid, maxRowid, JSON.stringify(alsoRowids)]
     : [maxRowid];
-  return (conn.prepare(sql).all(...params) as Record<string, SqlValue | ArrayBuffer>[])
+  return (conn.prepare(sql).all(...params) as Record<
+    string,
+    SqlValue | ArrayBuffer
+  >[])
     .map(
       (row) => ({
         rowid: Number(row.__dbhammer_rowid),

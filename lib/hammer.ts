@@ -70,7 +70,7 @@ import {
   type Outcome,
   type Report,
 } from "./report.ts";
-import { toSqlValue } from "./table.ts";
+import { type Row, toSqlValue } from "./table.ts";
 import { taskFunction } from "./writer.ts";
 
 /**
@@ -98,6 +98,11 @@ interface Prepared {
   sqliteVersion: string;
   /** An insert run's columns' affinities, in `settings.columns` order. */
   affinities: Affinity[];
+  /**
+   * The index in `settings.columns` of the table's rowid alias (its sole
+   * INTEGER PRIMARY KEY), when the rows give it; else `null`.
+   */
+  rowidColumn: number | null;
 }
 
 function checkColumns(columns: ColumnInfo[], settings: RunSettings): void {
@@ -153,8 +158,49 @@ function isStrict(conn: Connection, table: string): boolean {
   }
 }
 
-function prepareDatabase(conn: Connection, settings: RunSettings): Prepared {
+/**
+ * The rowids the rows give themselves (in `column`, the rowid alias) at or
+ * below `maxRowid` and free now: where the run's rows may land besides
+ * above `maxRowid`.
+ */
+function freeLowKeys(
+  conn: Connection,
+  settings: RunSettings,
+  rows: readonly Row[],
+  column: string,
+  maxRowid: number,
+): number[] {
+  const keys = new Set<number>();
+  for (const row of rows) {
+    const value = row[column];
+    const key = typeof value === "number"
+      ? value
+      : typeof value === "bigint" || (typeof value === "string" &&
+          /^\s*[-+]?\d+\s*$/.test(value))
+      ? Number(value)
+      : NaN;
+    if (Number.isSafeInteger(key) && key <= maxRowid) keys.add(key);
+  }
+  if (keys.size === 0) return [];
+  const taken = new Set(
+    (conn.prepare(
+      `SELECT rowid AS r FROM ${
+        quoteIdent(settings.table)
+      } WHERE rowid IN (SELECT value FROM json_each(?))`,
+    ).all(JSON.stringify([...keys])) as { r: number }[]).map((r) =>
+      Number(r.r)
+    ),
+  );
+  return [...keys].filter((key) => !taken.has(key));
+}
+
+function prepareDatabase(
+  conn: Connection,
+  settings: RunSettings,
+  rows: readonly Row[] = [],
+): Prepared {
   let affinities: Affinity[] = [];
+  let rowidColumn: number | null = null;
   if (settings.workload === "insert") {
     const columns = requireTable(conn, settings.table, settings.path);
     try {
@@ -170,6 +216,11 @@ function prepareDatabase(conn: Connection, settings: RunSettings): Prepared {
     affinities = settings.columns.map((name) =>
       affinityOf(columns.find((c) => c.name === name)!.type, strict)
     );
+    const keys = columns.filter((c) => c.primaryKey);
+    if (keys.length === 1 && keys[0].type.toUpperCase() === "INTEGER") {
+      const index = settings.columns.indexOf(keys[0].name);
+      if (index >= 0) rowidColumn = index;
+    }
   }
   // Refuse a database nobody can write before any writer is spawned. A busy
   // error only means someone else is writing right now: not our concern.
@@ -221,15 +272,25 @@ function prepareDatabase(conn: Connection, settings: RunSettings): Prepared {
       quoteIdent(settings.table)
     }`,
   ).get() as { n: number; m: number };
+  const maxRowid = Number(row.m);
+  const lowKeys = rowidColumn === null ? [] : freeLowKeys(
+    conn,
+    settings,
+    rows,
+    settings.columns[rowidColumn],
+    maxRowid,
+  );
   return {
     baseline: {
       rows: Number(row.n),
-      maxRowid: Number(row.m),
+      maxRowid,
       counter: settings.counter === null ? null : readCounter(conn, settings),
+      ...(lowKeys.length > 0 ? { lowKeys } : {}),
     },
     journalMode: (settings.journalMode ?? current) as JournalMode,
     sqliteVersion: sqliteVersion(conn),
     affinities,
+    rowidColumn,
   };
 }
 
@@ -358,6 +419,7 @@ function resolveUnknowns(
       settings.table,
       settings.columns,
       baseline.maxRowid,
+      baseline.lowKeys,
     )
   ) {
     if (claimed.has(row.rowid)) continue;
@@ -462,7 +524,12 @@ export async function hammer(plan: HammerPlan): Promise<Report> {
   if (resolved.task !== null) await checkTaskModule(resolved.task.module);
   const prepared = withConnection(
     plan.db,
-    (conn) => prepareDatabase(conn, resolved),
+    (conn) =>
+      prepareDatabase(
+        conn,
+        resolved,
+        plan.workload.kind === "insert" ? plan.workload.rows : [],
+      ),
   );
   const settings: RunSettings = {
     ...resolved,

@@ -170,6 +170,12 @@ export interface Baseline {
   maxRowid: number;
   /** Counter workload: the counter's value before the run, else `null`. */
   counter: number | null;
+  /**
+   * Rowids at or below `maxRowid`, free before the run, that the run's rows
+   * bring themselves (their INTEGER PRIMARY KEY): where to look for the
+   * run's rows besides above `maxRowid`. Empty or absent when none.
+   */
+  lowKeys?: number[];
 }
 
 /** Everything a run did. Plain data: `JSON.stringify` keeps all of it. */

@@ -387,13 +387,33 @@ Deno.test("assertAcknowledged() finds rows written with their own keys below the
     sql: `CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT);
       INSERT INTO items VALUES (1000, 'seed');`,
   });
+  // 1000 is taken: that write fails, and the row there is not the run's.
   const report = await insertRowsInParallel(
     db,
-    [1, 2, 3].map((id) => ({ id, name: `item ${id}` })),
+    [1, 2, 3, 1000, 2000].map((id) => ({ id, name: `item ${id}` })),
     { table: "items", busyTimeoutMs: 10_000 },
   );
-  assertRowCount(db, "items", 4);
+  assert.deepEqual(report.baseline.lowKeys, [1, 2, 3]);
+  assert.deepEqual(report.outcomes.map((o) => o.outcome), [
+    "ok",
+    "ok",
+    "ok",
+    "error",
+    "ok",
+  ]);
+  assertRowCount(db, "items", 5);
   assertAcknowledged(db, report);
+  // A write whose outcome is unknown (its host died) and whose row is there
+  // with a low key is the run's, not a row from before.
+  const unknown: Report = {
+    ...report,
+    outcomes: report.outcomes.map((o) =>
+      o.keys[0] === 1
+        ? { ...o, outcome: "unknown", commitSeq: null, rowids: [] }
+        : o
+    ),
+  };
+  assertAcknowledged(db, unknown);
   db.connection.exec("DELETE FROM items WHERE id = 2");
   failsWith(
     () => assertAcknowledged(db, report),
