@@ -29,6 +29,7 @@ import { existsSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { acknowledgement } from "./lib/_acknowledged.ts";
+import { undoActiveRuns } from "./lib/_active_runs.ts";
 import { DEFAULT_DRIVER } from "./lib/_driver_load.ts";
 import { schemaTemplate, testTemplate } from "./lib/_scaffold.ts";
 import { DeadlineError, RunAbortedError } from "./lib/errors.ts";
@@ -491,6 +492,8 @@ function onInterrupt(): Interrupt {
         return;
       }
       try {
+        // Exiting now: the run's hosts and files too, not only the database.
+        undoActiveRuns();
         interrupt.cleanup();
       } finally {
         Deno.exit(interrupt.code);
@@ -666,7 +669,10 @@ async function runCommand(args: string[]): Promise<number> {
         aborted = error;
         report = error.report;
       } else if (interrupt.signal.aborted) {
-        return interrupt.code; // before the run started
+        console.error(
+          paint(31, "dbhammer: interrupted before the run started", true),
+        );
+        return interrupt.code;
       } else throw asUsage(error, db, values);
     }
     const lost = acknowledgement(db, report).lost.length;

@@ -35,6 +35,7 @@ import {
 import { join } from "node:path";
 import { classifyError } from "./_errors.ts";
 import { defaultDriver, loadDriver } from "./_driver_load.ts";
+import { registerRun } from "./_active_runs.ts";
 import {
   type OperationOf,
   OutcomeTable,
@@ -571,7 +572,23 @@ interface Coordination {
   dispose(): Promise<void>;
 }
 
-async function coordinate(settings: RunSettings): Promise<Coordination> {
+/** A run's files on disk (process mode): known as soon as they exist. */
+interface RunFiles {
+  dir: string | null;
+  removed: boolean;
+}
+
+/** Removes a run's files at once, for a process about to exit. */
+function removeRunFilesSync(files: RunFiles): void {
+  if (files.dir === null || files.removed) return;
+  files.removed = true;
+  Deno.removeSync(files.dir, { recursive: true });
+}
+
+async function coordinate(
+  settings: RunSettings,
+  files: RunFiles,
+): Promise<Coordination> {
   if (settings.mode === "worker") {
     const buffer = allocateShared(settings.writers);
     const shared = new AtomicInts(buffer);
@@ -588,6 +605,7 @@ async function coordinate(settings: RunSettings): Promise<Coordination> {
     };
   }
   const dir = await Deno.makeTempDir({ prefix: "dbhammer-run-" });
+  files.dir = dir;
   const sharedPath = join(dir, "shared");
   const barrierPath = join(dir, "barrier");
   const shared = FileInts.create(sharedPath, sharedLength(settings.writers));
@@ -611,7 +629,8 @@ async function coordinate(settings: RunSettings): Promise<Coordination> {
       barrier?.close();
       barrier = null;
       shared.close();
-      await Deno.remove(dir, { recursive: true });
+      if (!files.removed) await Deno.remove(dir, { recursive: true });
+      files.removed = true;
     },
   };
 }
@@ -622,9 +641,24 @@ async function run(
   prepared: Prepared,
   signal: AbortSignal | undefined,
 ): Promise<Report> {
-  const coordination = await coordinate(settings);
+  // Undone at once if the process must exit now: its hosts killed and its
+  // files removed (this run's own handles stay open until it ends).
+  const files: RunFiles = { dir: null, removed: false };
+  const hosts: HostState[] = [];
+  const unregister = registerRun(() => {
+    for (const host of hosts) host.handle.kill();
+    removeRunFilesSync(files);
+  });
+  let coordination: Coordination;
+  try {
+    coordination = await coordinate(settings, files);
+  } catch (error) {
+    unregister();
+    throw error;
+  }
   if (signal?.aborted) {
     // Aborted while the run's files were made: nothing was started.
+    unregister();
     await coordination.dispose();
     throw signal.reason;
   }
@@ -635,8 +669,10 @@ async function run(
       prepared,
       coordination,
       signal,
+      hosts,
     );
   } finally {
+    unregister();
     await coordination.dispose();
   }
 }
@@ -647,6 +683,7 @@ function orchestrate(
   prepared: Prepared,
   coordination: Coordination,
   signal: AbortSignal | undefined,
+  hosts: HostState[],
 ): Promise<Report> {
   const { shared } = coordination;
   const outcomes: Outcome[] = [];
@@ -659,7 +696,6 @@ function orchestrate(
   const table = tableShape === null ? null : new OutcomeTable(tableShape);
   /** By host: the texts of the messages in its rows of the table. */
   const texts = new Map<number, Map<number, string>>();
-  const hosts: HostState[] = [];
   let startedAt = 0;
   let ready = 0;
   let settled = false;

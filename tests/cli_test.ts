@@ -343,7 +343,7 @@ Deno.test("cli: bad usage and bad input exit 2 naming the flag or file", async (
   }
 });
 
-Deno.test("cli run: Ctrl-C stops the run, prints what it recorded, removes its temp database, exits 130", async () => {
+Deno.test("cli run: Ctrl-C stops the run and prints what it recorded; its temp files go, exit 130", async () => {
   await using dir = await tempDir();
   const child = new Deno.Command(Deno.execPath(), {
     args: [
@@ -362,15 +362,24 @@ Deno.test("cli run: Ctrl-C stops the run, prints what it recorded, removes its t
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  // A process-mode run makes its own temp dir when it starts: both it and
-  // the temp database must go.
-  while (
-    ![...Deno.readDirSync(dir.path)].some((e) =>
-      e.name.startsWith("dbhammer-run-")
-    )
-  ) {
+  // A process-mode run makes its own temp dir, then its host processes:
+  // once they run, the dir and the temp database must both go.
+  const hostProcesses = async (): Promise<number> => {
+    const out = await new Deno.Command("pgrep", {
+      args: ["-P", String(child.pid)],
+      stdout: "piped",
+    }).output();
+    return new TextDecoder().decode(out.stdout).trim().split("\n")
+      .filter((l) => l !== "").length;
+  };
+  while (await hostProcesses() === 0) {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+  assert.ok(
+    [...Deno.readDirSync(dir.path)].some((e) =>
+      e.name.startsWith("dbhammer-run-")
+    ),
+  );
   child.kill("SIGINT");
   const output = await child.output();
   const stdout = new TextDecoder().decode(output.stdout);

@@ -18,10 +18,12 @@ import {
   liveHosts,
   none,
   queue,
+  type Report,
   rowCount,
   type Strategy,
 } from "../mod.ts";
 import { messagesDb } from "./_helpers.ts";
+import { undoActiveRuns } from "../lib/_active_runs.ts";
 
 Deno.test("process mode: the long-task scenario, 3 writers × 2 rows holding 3 s", async (t) => {
   const run = async (strategy: Strategy) => {
@@ -187,4 +189,46 @@ Deno.test("process mode: a writer stuck forever is killed at the deadline and it
   assert.equal(error.report.lockFreeAfterRun, true);
   assert.equal(rowCount(db, "messages"), 0);
   assert.equal(liveHosts(), 0);
+});
+
+Deno.test("process mode: a run undone at once (the CLI's second Ctrl-C) leaves no host and no run files", async () => {
+  await using db = await messagesDb();
+  const tmp = await Deno.makeTempDir();
+  const before = Deno.env.get("TMPDIR");
+  Deno.env.set("TMPDIR", tmp);
+  try {
+    const run = hammer({
+      db,
+      workload: { kind: "insert", table: "messages", rows: generateRows(4) },
+      writers: 2,
+      mode: "process",
+      holdMs: 60_000,
+      busyTimeoutMs: 60_000,
+    });
+    // Its hosts are spawned (its files exist since before).
+    while (liveHosts() === 0) {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    assert.equal([...Deno.readDirSync(tmp)].length, 1);
+    undoActiveRuns();
+    // Synchronously: the run's files are gone and its hosts killed.
+    assert.deepEqual([...Deno.readDirSync(tmp)], []);
+    assert.equal(liveHosts(), 0);
+    // The run then ends, never hangs: with an error (its hosts died before
+    // the start) or as if its hosts had crashed.
+    const ended: Report | Error = await run.then(
+      (report) => report,
+      (error) => error,
+    );
+    if (!(ended instanceof Error)) {
+      assert.ok(ended.hosts.every((h) => h.status === "crashed"));
+      assertAcknowledged(db, ended);
+    }
+    assert.deepEqual([...Deno.readDirSync(tmp)], []);
+    assert.equal(liveHosts(), 0);
+  } finally {
+    if (before === undefined) Deno.env.delete("TMPDIR");
+    else Deno.env.set("TMPDIR", before);
+    await Deno.remove(tmp, { recursive: true });
+  }
 });
