@@ -433,7 +433,8 @@ export function buildReport(input: ReportInput): Report {
       ? null
       : input.hosts.some((h) =>
         h.status === "crashed" &&
-        h.writers.includes(input.settings.crash!.writer)
+        h.writers.includes(input.settings.crash!.writer) &&
+        (h.error ?? "").includes("crash injection")
       ),
     counter: counterSummary(input, okOutcomes),
     commitOrder: okOutcomes.filter((o) => o.commitSeq !== null)
@@ -532,6 +533,8 @@ export function formatReport(report: Report): string {
       })${
         report.crashHappened
           ? ""
+          : report.hosts.some((h) => h.status === "stopped")
+          ? ": did not happen (the run was stopped first)"
           : ": did not happen (the operation failed before its crash point)"
       }`,
     );

@@ -66,9 +66,12 @@ export interface FileLockOptions {
   path?: string;
   /**
    * How long one try waits for the lock, in milliseconds. Also the run's
-   * busy timeout unless one is given: SQLite's lock held by a connection
-   * outside the file lock (a killed Worker's, for a moment after its file
-   * lock is gone, or another program's) is waited for, not failed on.
+   * busy timeout unless one is given (a `busyTimeout` in a `compose`, the
+   * run's `busyTimeoutMs`, or a fixture's non-zero one; `busyTimeoutMs: 0`
+   * on the run keeps none): SQLite's lock held by a connection outside the
+   * file lock (a killed Worker's, for a moment after its file lock is gone,
+   * or another program's) is waited for, not failed on. With `retry` too,
+   * each try waits so.
    *
    * @default {10000}
    */

@@ -248,6 +248,7 @@ Deno.test("hammer() reports a host whose writer throws, and finishes the others"
   const host = report.hosts.find((h) => h.writers.includes(0));
   assert.equal(host?.status, "crashed");
   assert.match(host?.error ?? "", /writer 0 threw/);
+  assert.equal(report.crashHappened, true);
   assert.deepEqual(
     report.outcomes.filter((o) => o.writer === 0).map((o) => o.outcome),
     ["ok", "skipped"],

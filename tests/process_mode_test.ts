@@ -112,6 +112,7 @@ Deno.test("process mode: a host that throws is reported as crashed with its exit
     /host process \d exited with code 1: .*writer 1 threw/,
   );
   assert.equal(report.ok, 3);
+  assert.equal(report.crashHappened, true);
   assertAcknowledged(db, report);
 });
 
