@@ -66,19 +66,21 @@ export function affinityOf(declared: string, strict = false): Affinity {
 }
 
 /**
+ * Text SQLite reads as a number (an integer or real literal, spaces around
+ * allowed; not hex, not "2024-01-02"): a numeric column stores it converted.
+ */
+export const NUMERIC_TEXT = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
+
+/**
  * Whether SQLite may store `value` in a column of `affinity` as something
  * that reads back with other text: a number into TEXT (node:sqlite binds 5
  * as 5.0, stored as "5.0"), text that looks like a number into a numeric
  * column ("02134" → 2134, "10.50" → 10.5), a bigint into REAL, NaN or an
  * infinity anywhere. Cheap, and false for the common cases (text into TEXT).
  */
-const NUMERIC_TEXT = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
-
 function mayConvert(value: SqlValue, affinity: Affinity): boolean {
   switch (typeof value) {
     case "string":
-      // Only text that reads as a whole number literal is converted (not
-      // "2024-01-02", not hex).
       return affinity !== "TEXT" && affinity !== "BLOB" &&
         NUMERIC_TEXT.test(value);
     case "number":

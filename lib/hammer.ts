@@ -45,6 +45,7 @@ import {
 import {
   type Affinity,
   affinityOf,
+  NUMERIC_TEXT,
   readNewRows,
   StoredFingerprints,
 } from "./_fingerprint.ts";
@@ -151,7 +152,7 @@ function prepareCounter(conn: Connection, settings: RunSettings): void {
 function isStrict(conn: Connection, table: string): boolean {
   try {
     const row = conn.prepare(
-      "SELECT strict FROM pragma_table_list WHERE schema = 'main' AND name = ?",
+      "SELECT strict FROM pragma_table_list WHERE schema = 'main' AND name = ? COLLATE NOCASE",
     ).get(table) as { strict?: number } | undefined;
     return Number(row?.strict ?? 0) === 1;
   } catch {
@@ -174,10 +175,9 @@ function freeLowKeys(
   const keys = new Set<number>();
   for (const row of rows) {
     const value = row[column];
-    const key = typeof value === "number"
-      ? value
-      : typeof value === "bigint" || (typeof value === "string" &&
-          /^\s*[-+]?\d+\s*$/.test(value))
+    // As SQLite takes it for an INTEGER PRIMARY KEY: "9.0" and "1e1" too.
+    const key = typeof value === "number" ? value : typeof value === "bigint" ||
+        (typeof value === "string" && NUMERIC_TEXT.test(value))
       ? Number(value)
       : NaN;
     if (Number.isSafeInteger(key) && key <= maxRowid) keys.add(key);
@@ -654,6 +654,11 @@ async function run(
     coordination = await coordinate(settings, files);
   } catch (error) {
     unregister();
+    try {
+      removeRunFilesSync(files);
+    } catch {
+      // The error above is the one to report.
+    }
     throw error;
   }
   if (signal?.aborted) {

@@ -456,6 +456,16 @@ function pct(part: number, whole: number): string {
   return whole === 0 ? "0.0%" : `${((part / whole) * 100).toFixed(1)}%`;
 }
 
+/** Why a planned crash did not happen, from its writer's host. */
+function crashMissed(report: Report, writer: number): string {
+  const host = report.hosts.find((h) => h.writers.includes(writer));
+  if (host?.status === "stopped") return "the run was stopped first";
+  if (host?.status === "crashed") {
+    return "its host crashed for another reason first";
+  }
+  return "the operation failed before its crash point";
+}
+
 /**
  * Formats a report as a text summary in the pgbench/k6 shape: settings first,
  * then done/intended, failures by class, latency and throughput.
@@ -533,9 +543,7 @@ export function formatReport(report: Report): string {
       })${
         report.crashHappened
           ? ""
-          : report.hosts.some((h) => h.status === "stopped")
-          ? ": did not happen (the run was stopped first)"
-          : ": did not happen (the operation failed before its crash point)"
+          : `: did not happen (${crashMissed(report, s.crash.writer)})`
       }`,
     );
   }

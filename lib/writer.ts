@@ -268,6 +268,12 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
   // already lets one writer at a time into a transaction. Writers sharing a
   // thread otherwise keep interleaving between statements, as concurrent
   // connections do.
+  /** How far a synchronous insert got: its rowids and commit number. */
+  interface SyncProgress {
+    rowids: number[] | null;
+    commitSeq: number | null;
+  }
+
   const syncInsert = insert !== null && holdMs === 0 && crash === null &&
     (settings.busyWait === "sqlite" ||
       strategy.queue === true || strategy.fileLock !== undefined);
@@ -282,16 +288,31 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
     op: Operation,
     index: number,
   ): Promise<TransactionResult> {
+    const done: SyncProgress = { rowids: null, commitSeq: null };
     try {
-      return insertRowsSync(op);
+      return insertRowsSync(op, done);
     } catch (error) {
       if (!asyncWait || classify(error).outcome === "error") throw error;
+      if (done.commitSeq !== null && connection.inTransaction) {
+        // COMMIT met a reader's lock (DELETE journal): the writes are in
+        // and the commit number taken; wait for the commit as SQLite would.
+        await step(() => commit.run(), true, WriterState.committing);
+        return {
+          rowids: done.rowids!,
+          read: null,
+          wrote: null,
+          commitSeq: done.commitSeq,
+        };
+      }
       if (connection.inTransaction) rollback.run();
       return await insertRows(op, index);
     }
   }
 
-  function insertRowsSync(op: Operation): TransactionResult {
+  function insertRowsSync(
+    op: Operation,
+    done?: SyncProgress,
+  ): TransactionResult {
     state(WriterState.acquiring);
     begin.run();
     if (settings.transaction !== "deferred") state(WriterState.holding);
@@ -306,6 +327,10 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
       rowids[i] = Number(result.lastInsertRowid);
     }
     const commitSeq = nextCommit();
+    if (done !== undefined) {
+      done.rowids = rowids;
+      done.commitSeq = commitSeq;
+    }
     state(WriterState.committing);
     commit.run();
     return { rowids, read: null, wrote: null, commitSeq };

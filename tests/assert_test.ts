@@ -368,8 +368,9 @@ Deno.test("assertAcknowledged() recognises rows SQLite stored converted (column 
       code,
       day: "2024-01-02",
     }));
+    // Named in other case, as SQLite allows.
     const run = await insertRowsInParallel(db, rows, {
-      table,
+      table: table.toUpperCase(),
       busyTimeoutMs: 10_000,
     });
     assertAcknowledged(db, run);
@@ -390,7 +391,8 @@ Deno.test("assertAcknowledged() finds rows written with their own keys below the
   // 1000 is taken: that write fails, and the row there is not the run's.
   const report = await insertRowsInParallel(
     db,
-    [1, 2, 3, 1000, 2000].map((id) => ({ id, name: `item ${id}` })),
+    // "3.0" is key 3 to SQLite, as it is to an INTEGER PRIMARY KEY.
+    [1, 2, "3.0", 1000, 2000].map((id) => ({ id, name: `item ${id}` })),
     { table: "items", busyTimeoutMs: 10_000 },
   );
   assert.deepEqual(report.baseline.lowKeys, [1, 2, 3]);

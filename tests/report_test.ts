@@ -111,3 +111,44 @@ Deno.test("report counts agree with its outcomes", async () => {
     report.latency === null || report.latency.minMs <= report.latency.p50Ms,
   );
 });
+
+Deno.test("formatReport() gives why a planned crash did not happen from its writer's host", async () => {
+  await using db = await messagesDb();
+  const run = await insertRowsInParallel(db, generateRows(2), {
+    table: "messages",
+    writers: 2,
+    busyTimeoutMs: 10_000,
+  });
+  // The same report, as if a crash had been planned and the hosts had ended
+  // as given: the reason is read from the crash writer's host only.
+  const as = (
+    writer: number,
+    statuses: ("done" | "stopped" | "crashed")[],
+  ): string =>
+    formatReport({
+      ...run,
+      settings: {
+        ...run.settings,
+        crash: { writer, afterOps: 0, inTransaction: true, how: "kill" },
+      },
+      crashHappened: false,
+      hosts: statuses.map((status, host) => ({
+        host,
+        writers: [host],
+        status,
+        error: status === "done" ? null : "something else",
+      })),
+    });
+  assert.match(
+    as(0, ["done", "stopped"]),
+    /: did not happen \(the operation failed before its crash point\)/,
+  );
+  assert.match(
+    as(1, ["done", "stopped"]),
+    /: did not happen \(the run was stopped first\)/,
+  );
+  assert.match(
+    as(0, ["crashed", "done"]),
+    /: did not happen \(its host crashed for another reason first\)/,
+  );
+});

@@ -225,44 +225,63 @@ Deno.test("fileLock(): a writer killed in its transaction costs the others no lo
   assert.equal(liveHosts(), 0);
 });
 
-Deno.test("fileLock(): SQLite's lock held outside the file lock is waited for, on shared and own threads", async () => {
+Deno.test("fileLock(): SQLite's lock held outside the file lock (a writer's, or a reader's at COMMIT) is waited for, on shared and own threads", async () => {
+  {
+    // Workers warm up first: the lock below must meet running writers.
+    await using warm = await messagesDb();
+    await insertRowsInParallel(warm, generateRows(1), { table: "messages" });
+  }
   for (const threads of [2, 4]) {
-    await using db = await messagesDb();
-    const other = new DatabaseSync(db.path);
-    let release: ReturnType<typeof setTimeout> | undefined;
-    try {
-      const run = insertRowsInParallel(db, generateRows(40), {
-        table: "messages",
-        writers: 4,
-        threads,
-        strategy: fileLock(),
-      });
-      // Another program takes the write lock for a moment once the hosts
-      // are spawned (taken earlier, the run would wait for it before it
-      // spawns them) and before they start.
-      while (liveHosts() === 0) {
-        await new Promise((resolve) => setTimeout(resolve, 1));
+    for (const outside of ["writer", "reader"] as const) {
+      await using db = await messagesDb();
+      const other = new DatabaseSync(db.path);
+      let release: ReturnType<typeof setTimeout> | undefined;
+      try {
+        const run = insertRowsInParallel(db, generateRows(40), {
+          table: "messages",
+          writers: 4,
+          threads,
+          strategy: fileLock(),
+        });
+        // Another program takes a lock for a moment once the hosts are
+        // spawned (taken earlier, the run would wait for it before it spawns
+        // them) and before they start. A reader's lock (DELETE journal)
+        // lets the inserts in and stops their COMMIT.
+        while (liveHosts() === 0) {
+          await new Promise((resolve) => setTimeout(resolve, 1));
+        }
+        if (outside === "writer") other.exec("BEGIN IMMEDIATE");
+        else {
+          other.exec("BEGIN");
+          other.prepare("SELECT count(*) FROM messages").get();
+        }
+        release = setTimeout(() => other.exec("ROLLBACK"), 1500);
+        const report = await run;
+        const layout = `${outside}, ${threads} threads`;
+        assert.equal(
+          report.settings.busyWait,
+          threads === 4 ? "sqlite" : "async",
+        );
+        assertNoLockErrors(report);
+        assertRowCount(db, "messages", 40);
+        assertAcknowledged(db, report);
+        // Commit numbers 1…40, none skipped by a COMMIT that waited.
+        assert.deepEqual(
+          report.outcomes.map((o) => o.commitSeq!).sort((a, b) => a - b),
+          Array.from({ length: 40 }, (_, i) => i + 1),
+          layout,
+        );
+        // The writers met that lock (one waited for it, the others for the
+        // file lock meanwhile): this test did what it says.
+        assert.ok(
+          report.outcomes.some((o) => o.lockWaitMs + o.txMs >= 700),
+          `no writer met the lock (${layout})`,
+        );
+      } finally {
+        clearTimeout(release);
+        if (other.isTransaction) other.exec("ROLLBACK");
+        other.close();
       }
-      other.exec("BEGIN IMMEDIATE");
-      release = setTimeout(() => other.exec("ROLLBACK"), 3000);
-      const report = await run;
-      assert.equal(
-        report.settings.busyWait,
-        threads === 4 ? "sqlite" : "async",
-      );
-      assertNoLockErrors(report);
-      assertRowCount(db, "messages", 40);
-      assertAcknowledged(db, report);
-      // The writers met that lock (one waited for it, the others for the
-      // file lock meanwhile): this test did what it says.
-      assert.ok(
-        report.outcomes.some((o) => o.lockWaitMs + o.txMs >= 1000),
-        "no writer met the lock",
-      );
-    } finally {
-      clearTimeout(release);
-      if (other.isTransaction) other.exec("ROLLBACK");
-      other.close();
     }
   }
   assert.equal(liveHosts(), 0);
