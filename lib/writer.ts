@@ -282,7 +282,8 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
    * The synchronous insert; under the strategy's lock on a shared thread with
    * a busy timeout, a lock error means SQLite's lock is held outside the
    * strategy (a killed Worker's connection, another program): the
-   * transaction is rolled back and run again with SQLite's busy waits.
+   * transaction is rolled back and run again with SQLite's busy waits, or,
+   * when only its COMMIT failed, the commit is waited for.
    */
   async function insertRowsOrWait(
     op: Operation,
