@@ -100,11 +100,6 @@ interface Prepared {
   sqliteVersion: string;
   /** An insert run's columns' affinities, in `settings.columns` order. */
   affinities: Affinity[];
-  /**
-   * The index in `settings.columns` of the table's rowid alias (its sole
-   * INTEGER PRIMARY KEY), when the rows give it; else `null`.
-   */
-  rowidColumn: number | null;
 }
 
 function checkColumns(columns: ColumnInfo[], settings: RunSettings): void {
@@ -167,7 +162,7 @@ function isStrict(conn: Connection, table: string): boolean {
  */
 function freeLowKeys(
   conn: Connection,
-  settings: RunSettings,
+  table: string,
   rows: readonly Row[],
   column: string,
   maxRowid: number,
@@ -186,7 +181,7 @@ function freeLowKeys(
   const taken = new Set(
     (conn.prepare(
       `SELECT rowid AS r FROM ${
-        quoteIdent(settings.table)
+        quoteIdent(table)
       } WHERE rowid IN (SELECT value FROM json_each(?))`,
     ).all(JSON.stringify([...keys])) as { r: number }[]).map((r) =>
       Number(r.r)
@@ -201,7 +196,9 @@ function prepareDatabase(
   rows: readonly Row[] = [],
 ): Prepared {
   let affinities: Affinity[] = [];
-  let rowidColumn: number | null = null;
+  // The table's rowid alias (its sole INTEGER PRIMARY KEY), if the rows
+  // give it.
+  let rowidColumn: string | null = null;
   if (settings.workload === "insert") {
     const columns = requireTable(conn, settings.table, settings.path);
     try {
@@ -219,8 +216,7 @@ function prepareDatabase(
     );
     const keys = columns.filter((c) => c.primaryKey);
     if (keys.length === 1 && keys[0].type.toUpperCase() === "INTEGER") {
-      const index = settings.columns.indexOf(keys[0].name);
-      if (index >= 0) rowidColumn = index;
+      if (settings.columns.includes(keys[0].name)) rowidColumn = keys[0].name;
     }
   }
   // Refuse a database nobody can write before any writer is spawned. A busy
@@ -274,13 +270,9 @@ function prepareDatabase(
     }`,
   ).get() as { n: number; m: number };
   const maxRowid = Number(row.m);
-  const lowKeys = rowidColumn === null ? [] : freeLowKeys(
-    conn,
-    settings,
-    rows,
-    settings.columns[rowidColumn],
-    maxRowid,
-  );
+  const lowKeys = rowidColumn === null
+    ? []
+    : freeLowKeys(conn, settings.table, rows, rowidColumn, maxRowid);
   return {
     baseline: {
       rows: Number(row.n),
@@ -291,7 +283,6 @@ function prepareDatabase(
     journalMode: (settings.journalMode ?? current) as JournalMode,
     sqliteVersion: sqliteVersion(conn),
     affinities,
-    rowidColumn,
   };
 }
 
@@ -649,25 +640,11 @@ async function run(
     for (const host of hosts) host.handle.kill();
     removeRunFilesSync(files);
   });
-  let coordination: Coordination;
+  let coordination: Coordination | null = null;
   try {
     coordination = await coordinate(settings, files);
-  } catch (error) {
-    unregister();
-    try {
-      removeRunFilesSync(files);
-    } catch {
-      // The error above is the one to report.
-    }
-    throw error;
-  }
-  if (signal?.aborted) {
     // Aborted while the run's files were made: nothing was started.
-    unregister();
-    await coordination.dispose();
-    throw signal.reason;
-  }
-  try {
+    signal?.throwIfAborted();
     return await orchestrate(
       settings,
       assignments,
@@ -678,7 +655,15 @@ async function run(
     );
   } finally {
     unregister();
-    await coordination.dispose();
+    if (coordination !== null) await coordination.dispose();
+    else {
+      // `coordinate` failed partway: remove what it made.
+      try {
+        removeRunFilesSync(files);
+      } catch {
+        // The error thrown is the one to report.
+      }
+    }
   }
 }
 
@@ -918,14 +903,24 @@ function orchestrate(
       });
     };
 
-    const settle = (): void => {
-      if (settled) return;
-      if (
-        hosts.some((h) => h.status === "starting" || h.status === "running")
-      ) return;
+    /**
+     * Marks the run settled, once: no deadline and no abort after this.
+     * Whether this call did it.
+     */
+    const settleOnce = (): boolean => {
+      if (settled) return false;
       settled = true;
       clearTimeout(deadline);
       signal?.removeEventListener("abort", onAbort);
+      return true;
+    };
+
+    const settle = (): void => {
+      if (
+        settled ||
+        hosts.some((h) => h.status === "starting" || h.status === "running")
+      ) return;
+      settleOnce();
       // Every host has ended: nothing waits for the queue any more.
       shared.store(STOP, 1);
       allClosed()
@@ -937,10 +932,7 @@ function orchestrate(
     };
 
     const abort = (error: Error): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(deadline);
-      signal?.removeEventListener("abort", onAbort);
+      if (!settleOnce()) return;
       for (const host of hosts) stopHost(host, "stopped", error.message);
       // After every host is marked ended: see the deadline below.
       shared.store(STOP, 1);
@@ -960,10 +952,7 @@ function orchestrate(
         unfinished: UnfinishedWriter[],
       ) => Error,
     ): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(deadline);
-      signal?.removeEventListener("abort", onAbort);
+      if (!settleOnce()) return;
       const unfinished: UnfinishedWriter[] = [];
       // Deno cannot terminate a Worker inside a synchronous call: a task
       // stuck in a loop keeps its thread, and the process, running.
