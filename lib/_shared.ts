@@ -15,7 +15,9 @@ export const SERVING = 4;
 /** Index of the queue's holder: the id + 1 of the host with the turn, or 0. */
 export const HOLDER = 5;
 const HEADER = 6;
-const PER_WRITER = 2;
+// Per writer: its state, its operation's index, and (while it waits to
+// retry) that operation's tries so far and the family of its last lock error.
+const PER_WRITER = 3;
 
 /** Where a writer is, as stored in shared memory. */
 export const WriterState = {
@@ -208,13 +210,47 @@ export function setProgress(
   shared.store(base, state);
 }
 
-/** Reads a writer's state and the index of its current operation. */
-export function readProgress(
+/**
+ * Records that a writer waits to retry its current operation after
+ * `attempts` tries, the last of which failed with a lock error (`locked`:
+ * SQLITE_LOCKED's family, else SQLITE_BUSY's).
+ */
+export function setRetrying(
   shared: SharedInts,
   writer: number,
-): { state: number; opIndex: number } {
+  attempts: number,
+  locked: boolean,
+): void {
   const base = HEADER + PER_WRITER * writer;
-  return { state: shared.load(base), opIndex: shared.load(base + 1) };
+  shared.store(base + 2, attempts * 2 + (locked ? 1 : 0));
+  shared.store(base, WriterState.retrying);
+}
+
+/** A writer's progress as stored in shared memory. */
+export interface Progress {
+  /** Its state (a {@linkcode WriterState} value). */
+  state: number;
+  /** The index of its current operation (the operations that ended). */
+  opIndex: number;
+  /** While it waits to retry: the tries so far and the last one's error. */
+  retry: { attempts: number; outcome: "busy" | "locked" } | null;
+}
+
+/** Reads a writer's state and the index of its current operation. */
+export function readProgress(shared: SharedInts, writer: number): Progress {
+  const base = HEADER + PER_WRITER * writer;
+  const state = shared.load(base);
+  const opIndex = shared.load(base + 1);
+  if (state !== WriterState.retrying) return { state, opIndex, retry: null };
+  const tries = shared.load(base + 2);
+  return {
+    state,
+    opIndex,
+    retry: {
+      attempts: Math.floor(tries / 2),
+      outcome: tries % 2 === 1 ? "locked" : "busy",
+    },
+  };
 }
 
 /** Milliseconds since the epoch, comparable across Workers. */

@@ -837,26 +837,29 @@ function orchestrate(
           const unreported = index < progress.opIndex;
           // Between two tries of `retry`: it started, failed with a lock
           // error, and was rolled back. A lock error, not a skip.
-          const retrying = index === progress.opIndex &&
-            progress.state === WriterState.retrying;
+          const retrying = index === progress.opIndex ? progress.retry : null;
           outcomes.push({
             writer: writer.id,
             seq: op.seq,
             keys: op.keys,
             outcome: inFlight || unreported
               ? "unknown"
-              : retrying
-              ? "busy"
+              : retrying !== null
+              ? retrying.outcome
               : "skipped",
             code: null,
             message: inFlight
               ? "in flight when its host ended: it may or may not have committed"
               : unreported
               ? "ended, but its host died before reporting it: it may or may not have committed"
-              : retrying
+              : retrying !== null
               ? "lock error, and its host ended while it waited to retry"
               : "not started: its host ended first",
-            attempts: inFlight || unreported || retrying ? 1 : 0,
+            attempts: retrying !== null
+              ? retrying.attempts
+              : inFlight || unreported
+              ? 1
+              : 0,
             startMs: null,
             endMs: null,
             lockWaitMs: 0,

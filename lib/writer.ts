@@ -15,6 +15,7 @@ import {
   delay,
   now,
   setProgress,
+  setRetrying,
   type SharedInts,
   STOP,
   WriterState,
@@ -538,7 +539,7 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
       const retry = strategy.retry;
       if (retry === undefined || attempts >= retry.attempts || stopped()) break;
       const waitStart = now();
-      state(WriterState.retrying);
+      setRetrying(shared, id, attempts, failure.outcome === "locked");
       await delay(retryDelay(retry, attempts - 1));
       clock = now();
       lockWaitMs += clock - waitStart;

@@ -287,30 +287,35 @@ Deno.test("fileLock(): SQLite's lock held outside the file lock (a writer's, or 
   assert.equal(liveHosts(), 0);
 });
 
-Deno.test("retry(): a writer stopped at the deadline while it waits to retry is counted as a lock error, not as never started", async () => {
-  await using db = await messagesDb();
-  const error = await insertRowsInParallel(db, generateRows(2), {
-    table: "messages",
-    writers: 2,
-    strategy: retry({ attempts: 1000, delayMs: 200, jitter: 0 }),
-    holdMs: 30_000,
-    transaction: "immediate",
-    // Long enough for both to start (the deadline counts from the spawn).
-    deadlineMs: 4000,
-  }).then(() => null, (e) => e);
-  assert.ok(error instanceof DeadlineError, String(error));
-  const outcomes = error.report.outcomes.map((o) => [o.outcome, o.message]);
-  assert.deepEqual(outcomes.map(([o]) => o).sort(), ["busy", "unknown"]);
-  assert.ok(
-    outcomes.some(([o, m]) =>
-      o === "busy" &&
-      m === "lock error, and its host ended while it waited to retry"
-    ),
-  );
-  assert.equal(error.report.lockErrors, 1);
-  assert.equal(error.report.skipped, 0);
-  assertAcknowledged(db, error.report);
-});
+for (const mode of ["worker", "process"] as const) {
+  Deno.test(`retry(): a writer stopped at the deadline while it waits to retry is counted as a lock error with its tries, not as never started (${mode} mode)`, async () => {
+    await using db = await messagesDb();
+    const error = await insertRowsInParallel(db, generateRows(2), {
+      table: "messages",
+      writers: 2,
+      mode,
+      strategy: retry({ attempts: 1000, delayMs: 200, jitter: 0 }),
+      holdMs: 30_000,
+      transaction: "immediate",
+      // Long enough for both to start (the deadline counts from the spawn).
+      deadlineMs: 4000,
+    }).then(() => null, (e) => e);
+    assert.ok(error instanceof DeadlineError, String(error));
+    const outcomes = error.report.outcomes.map((o) => [o.outcome, o.message]);
+    assert.deepEqual(outcomes.map(([o]) => o).sort(), ["busy", "unknown"]);
+    const stopped = error.report.outcomes.find((o) => o.outcome === "busy")!;
+    assert.equal(
+      stopped.message,
+      "lock error, and its host ended while it waited to retry",
+    );
+    // Its tries so far, from shared memory: it tried every 200 ms or more
+    // until the deadline, so more than once.
+    assert.ok(stopped.attempts >= 2, `attempts ${stopped.attempts}`);
+    assert.equal(error.report.lockErrors, 1);
+    assert.equal(error.report.skipped, 0);
+    assertAcknowledged(db, error.report);
+  });
+}
 
 Deno.test("the long-task scenario: 3 writers × 2 rows holding 3 s, no busy timeout: lock errors per writer, the run ends", async () => {
   await using db = await messagesDb();
