@@ -284,7 +284,8 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
    * a busy timeout, a lock error means SQLite's lock is held outside the
    * strategy (a killed Worker's connection, another program): the
    * transaction is rolled back and run again with SQLite's busy waits, or,
-   * when only its COMMIT failed, the commit is waited for.
+   * when only its COMMIT failed, the commit is waited for. Called only when
+   * the writer waits asynchronously (`asyncWait`).
    */
   async function insertRowsOrWait(
     op: Operation,
@@ -294,7 +295,7 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
     try {
       return insertRowsSync(op, done);
     } catch (error) {
-      if (!asyncWait || classify(error).outcome === "error") throw error;
+      if (classify(error).outcome === "error") throw error;
       if (done.commitSeq !== null && connection.inTransaction) {
         // COMMIT met a reader's lock (DELETE journal): the writes are in
         // and the commit number taken; wait for the commit as SQLite would.
