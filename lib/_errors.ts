@@ -1,6 +1,7 @@
 // Private: turning whatever a SQLite binding threw into plain, classified data.
 
 import type { ClassifiedError, ErrorClass } from "./driver.ts";
+import { CODES_BY_NAME } from "./_result_codes.ts";
 
 export type { ClassifiedError, ErrorClass };
 
@@ -10,23 +11,7 @@ export type { ClassifiedError, ErrorClass };
  */
 export class StrategyLockError extends Error {}
 
-const CODE_NAMES: Record<string, number> = {
-  SQLITE_BUSY: 5,
-  SQLITE_LOCKED: 6,
-  SQLITE_BUSY_RECOVERY: 261,
-  SQLITE_LOCKED_SHAREDCACHE: 262,
-  SQLITE_BUSY_SNAPSHOT: 517,
-  SQLITE_BUSY_TIMEOUT: 773,
-};
-
-const NAMES_BY_CODE: Record<number, string> = Object.fromEntries(
-  Object.entries(CODE_NAMES).map(([name, code]) => [code, name]),
-);
-
-/** SQLite's name for a result code, e.g. `SQLITE_BUSY_SNAPSHOT` for 517. */
-export function codeName(code: number): string {
-  return NAMES_BY_CODE[code] ?? NAMES_BY_CODE[code & 0xff] ?? `SQLITE_${code}`;
-}
+export { codeName } from "./_result_codes.ts";
 
 function numberField(error: object, key: string): number | null {
   const value = (error as Record<string, unknown>)[key];
@@ -65,8 +50,8 @@ export function classifyError(error: unknown): ClassifiedError {
     code = numberField(error, "errcode") ?? numberField(error, "rawCode") ??
       numberField(error, "extendedCode");
     const named = (error as Record<string, unknown>).code;
-    if (code === null && typeof named === "string" && named in CODE_NAMES) {
-      code = CODE_NAMES[named];
+    if (code === null && typeof named === "string") {
+      code = CODES_BY_NAME.get(named) ?? null;
     }
   }
   if (code === null) {

@@ -74,9 +74,17 @@ Deno.test("classifyError() accepts libsql's and @db/sqlite's shapes", () => {
   assert.equal(classifyError("boom").message, "boom");
 });
 
-Deno.test("codeName() names primary and extended codes", () => {
+Deno.test("codeName() names every primary and extended code from SQLite's list", () => {
   assert.equal(codeName(5), "SQLITE_BUSY");
   assert.equal(codeName(517), "SQLITE_BUSY_SNAPSHOT");
   assert.equal(codeName(6), "SQLITE_LOCKED");
-  assert.equal(codeName(1), "SQLITE_1");
+  assert.equal(codeName(1), "SQLITE_ERROR");
+  assert.equal(codeName(2067), "SQLITE_CONSTRAINT_UNIQUE");
+  assert.equal(codeName(13), "SQLITE_FULL");
+  assert.equal(codeName(1034), "SQLITE_IOERR_FSYNC");
+  assert.equal(codeName(8714), "SQLITE_IOERR_IN_PAGE");
+  assert.equal(codeName(1555), "SQLITE_CONSTRAINT_PRIMARYKEY");
+  // An extended code SQLite's list lacks falls back to its primary code.
+  assert.equal(codeName(19 | (200 << 8)), "SQLITE_CONSTRAINT");
+  assert.equal(codeName(255), "SQLITE_255");
 });

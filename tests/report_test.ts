@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import {
+  fixtureDb,
   formatReport,
   generateRows,
+  htmlReport,
   insertRowsInParallel,
   summarizeLatency,
 } from "../mod.ts";
@@ -151,4 +153,20 @@ Deno.test("formatReport() gives why a planned crash did not happen from its writ
     as(0, ["crashed", "done"]),
     /: did not happen \(its host crashed for another reason first\)/,
   );
+});
+
+Deno.test("a report names extended codes: a UNIQUE violation is SQLITE_CONSTRAINT_UNIQUE", async () => {
+  await using db = await fixtureDb({ sql: "CREATE TABLE t (x TEXT UNIQUE)" });
+  const report = await insertRowsInParallel(db, [{ x: "a" }, { x: "a" }], {
+    table: "t",
+    busyTimeoutMs: 5000,
+  });
+  assert.equal(report.otherErrors, 1);
+  assert.deepEqual(
+    report.errorsByCode.map((e) => [e.code, e.name]),
+    [[2067, "SQLITE_CONSTRAINT_UNIQUE"]],
+  );
+  assert.match(formatReport(report), /1 × 2067 SQLITE_CONSTRAINT_UNIQUE/);
+  assert.match(htmlReport(report), /SQLITE_CONSTRAINT_UNIQUE/);
+  assert.doesNotMatch(htmlReport(report), /SQLITE_2067/);
 });
