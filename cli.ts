@@ -32,7 +32,7 @@ import { acknowledgement } from "./lib/_acknowledged.ts";
 import { undoActiveRuns } from "./lib/_active_runs.ts";
 import { DEFAULT_DRIVER } from "./lib/_driver_load.ts";
 import { schemaTemplate, testTemplate } from "./lib/_scaffold.ts";
-import { DeadlineError, RunAbortedError } from "./lib/errors.ts";
+import { DatabaseError, DeadlineError, RunAbortedError } from "./lib/errors.ts";
 import { type FixtureDb, fixtureDb } from "./lib/fixture.ts";
 import { generateRows } from "./lib/generate_rows.ts";
 import { htmlReport } from "./lib/html_report.ts";
@@ -751,6 +751,20 @@ function asUsage(
   db?: FixtureDb | string,
   values?: Record<string, unknown>,
 ): unknown {
+  if (error instanceof DatabaseError) {
+    // The user's database (--db), or the temp one built from their schema.
+    const flag = typeof db === "object" && values?.schema !== undefined
+      ? `--schema ${values.schema}`
+      : typeof db === "object"
+      ? null
+      : "--db";
+    const message = typeof db === "object"
+      ? error.message.replaceAll(db.path, "the temp database")
+      : error.message;
+    return new UsageError(
+      flag === null ? message : `Invalid ${flag}: ${message}`,
+    );
+  }
   if (!(error instanceof TypeError || error instanceof RangeError)) {
     return error;
   }
@@ -1027,7 +1041,8 @@ export async function main(args: string[]): Promise<number> {
         );
     }
   } catch (error) {
-    if (error instanceof UsageError) {
+    // A database that cannot be used is the user's input too.
+    if (error instanceof UsageError || error instanceof DatabaseError) {
       console.error(paint(31, `dbhammer: ${error.message}`, true));
       return 2;
     }

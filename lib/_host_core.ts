@@ -19,14 +19,22 @@ import {
 } from "./_shared.ts";
 import {
   type Connection,
+  HELPER_BUSY_TIMEOUT_MS,
   journalModeOf,
   openConnection,
+  setBusyTimeout,
   sqliteVersion,
 } from "./_sqlite.ts";
 import type { TaskContext } from "./plan.ts";
 import type { Driver } from "./driver.ts";
 import { loadDriver } from "./_driver_load.ts";
-import { runWriter, taskFunction, type WriterOutcome } from "./writer.ts";
+import {
+  prepareWriter,
+  runWriter,
+  taskFunction,
+  type WriterOutcome,
+  type WriterStatements,
+} from "./writer.ts";
 
 /** Most outcomes in one message. */
 const BATCH_SIZE = 256;
@@ -50,6 +58,8 @@ export async function runHost(init: HostInit, io: HostIO): Promise<void> {
   const { settings } = init;
   const { send, shared } = io;
   const connections: Connection[] = [];
+  const statements: WriterStatements[] = [];
+  let sqlite = { version: "", journalMode: "" };
   let task: ((ctx: TaskContext) => unknown) | undefined;
   let driver: Driver | undefined;
   try {
@@ -61,15 +71,28 @@ export async function runHost(init: HostInit, io: HostIO): Promise<void> {
       );
     }
     for (const writer of init.writers) {
-      connections.push(openConnection(settings.path, {
-        // Writers sharing a thread must not block it: they wait asynchronously.
-        busyTimeoutMs: settings.busyWait === "async"
-          ? 0
-          : settings.busyTimeoutMs,
+      // Setting up waits for other connections' locks (another run's, say)
+      // at least as long as dbhammer's helpers; the run's own timeout is
+      // set once the connection is ready.
+      const connection = openConnection(settings.path, {
+        busyTimeoutMs: Math.max(settings.busyTimeoutMs, HELPER_BUSY_TIMEOUT_MS),
         journalMode: settings.journalMode ?? undefined,
         synchronous: settings.synchronous,
-      }, driver));
+      }, driver);
+      connections.push(connection);
+      statements.push(prepareWriter(connection, settings));
       setProgress(shared, writer.id, WriterState.ready, 0);
+    }
+    sqlite = {
+      version: sqliteVersion(connections[0]),
+      journalMode: journalModeOf(connections[0]),
+    };
+    for (const connection of connections) {
+      // Writers sharing a thread must not block it: they wait asynchronously.
+      setBusyTimeout(
+        connection,
+        settings.busyWait === "async" ? 0 : settings.busyTimeoutMs,
+      );
     }
   } catch (error) {
     for (const connection of connections) connection.close();
@@ -87,8 +110,8 @@ export async function runHost(init: HostInit, io: HostIO): Promise<void> {
   send({
     type: "ready",
     hostId: init.hostId,
-    sqliteVersion: sqliteVersion(connections[0]),
-    journalMode: journalModeOf(connections[0]),
+    sqliteVersion: sqlite.version,
+    journalMode: sqlite.journalMode,
   });
   if (!await io.waitForStart()) {
     for (const connection of connections) connection.close();
@@ -156,6 +179,7 @@ export async function runHost(init: HostInit, io: HostIO): Promise<void> {
         id: writer.id,
         settings,
         connection: connections[i],
+        statements: statements[i],
         operations: operations[i],
         shared,
         queue,

@@ -6,6 +6,12 @@ import { defaultDriver } from "./_driver_load.ts";
 /** An open SQLite connection. */
 export type Connection = DriverConnection;
 
+/**
+ * How long the connections dbhammer uses for itself (helpers, a run's
+ * set-up and checks) wait for another connection's lock, at least.
+ */
+export const HELPER_BUSY_TIMEOUT_MS = 5000;
+
 /** `PRAGMA synchronous` values in the order of their numbers (0–3). */
 const SYNCHRONOUS_BY_NUMBER = ["off", "normal", "full", "extra"];
 
@@ -27,18 +33,17 @@ export function openConnection(
 ): Connection {
   const db = driver.open(path);
   try {
-    db.exec(`PRAGMA busy_timeout = ${Math.trunc(settings.busyTimeoutMs)}`);
+    setBusyTimeout(db, settings.busyTimeoutMs);
     if (settings.journalMode !== undefined) {
       const row = db.prepare(`PRAGMA journal_mode = ${settings.journalMode}`)
         .get() as { journal_mode?: string } | undefined;
       const mode = row?.journal_mode;
       if (mode !== undefined && mode !== settings.journalMode) {
+        if (settings.journalMode === "off") {
+          throw new TypeError(journalOffRefused(driver.name));
+        }
         throw new Error(
-          `Cannot set journal_mode to ${settings.journalMode} on ${path}: SQLite kept ${mode}${
-            settings.journalMode === "off"
-              ? " (a connection in defensive mode, node:sqlite's default, refuses journal_mode OFF)"
-              : ""
-          }`,
+          `Cannot set journal_mode to ${settings.journalMode} on ${path}: SQLite kept ${mode}`,
         );
       }
     }
@@ -49,6 +54,44 @@ export function openConnection(
   } catch (error) {
     db.close();
     throw error;
+  }
+}
+
+/** Sets a connection's `PRAGMA busy_timeout`, in milliseconds. */
+export function setBusyTimeout(db: Connection, ms: number): void {
+  db.exec(`PRAGMA busy_timeout = ${Math.trunc(ms)}`);
+}
+
+function journalOffRefused(driver: string): string {
+  return `Invalid journalMode: "off" (the ${driver} driver refuses it${
+    driver === "node:sqlite"
+      ? ": it opens connections in defensive mode; the libsql driver takes it"
+      : ""
+  })`;
+}
+
+/**
+ * Refuses, before anything is created or spawned, a journal mode the
+ * driver's connections will not take: `off` is refused in defensive mode
+ * (node:sqlite's). Checked on an in-memory database, which takes only
+ * `memory` or `off`.
+ *
+ * @throws {TypeError} If the driver refuses the mode.
+ */
+export function checkJournalMode(
+  driver: Driver,
+  journalMode: string | null | undefined,
+): void {
+  if (journalMode !== "off") return;
+  const db = driver.open(":memory:");
+  try {
+    const row = db.prepare("PRAGMA journal_mode = off").get() as
+      | { journal_mode?: string }
+      | undefined;
+    const kept = String(row?.journal_mode ?? "").toLowerCase();
+    if (kept !== "off") throw new TypeError(journalOffRefused(driver.name));
+  } finally {
+    db.close();
   }
 }
 

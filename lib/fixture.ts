@@ -8,7 +8,7 @@
 import { join } from "node:path";
 import type { DriverConnection } from "./driver.ts";
 import { DEFAULT_DRIVER, driverSpecifier, loadDriver } from "./_driver_load.ts";
-import { openConnection } from "./_sqlite.ts";
+import { checkJournalMode, openConnection } from "./_sqlite.ts";
 import {
   choice,
   integer,
@@ -217,6 +217,19 @@ export class FixtureDb implements AsyncDisposable, Disposable {
   }
 }
 
+/** The fixture's own temp dir, in `parent` (the system's by default). */
+async function makeFixtureDir(parent: string | undefined): Promise<string> {
+  try {
+    return await Deno.makeTempDir({ dir: parent, prefix: "dbhammer-" });
+  } catch (error) {
+    if (parent === undefined) throw error;
+    const why = error instanceof Deno.errors.NotFound
+      ? "no such directory"
+      : `a temp dir cannot be made in it: ${(error as Error).message}`;
+    throw new RangeError(`Invalid dir: ${parent} (${why})`, { cause: error });
+  }
+}
+
 const FIXTURE_OPTION_NAMES = [
   "journalMode",
   "synchronous",
@@ -244,7 +257,10 @@ const FIXTURE_OPTION_NAMES = [
  * @param options Settings, schema and location.
  * @returns A disposable handle with `.path`.
  * @throws {TypeError} If an option is unknown or has the wrong type.
- * @throws {RangeError} If `busyTimeoutMs` is negative or not an integer.
+ * @throws {RangeError} If `busyTimeoutMs` is negative or not an integer, or
+ * `dir` does not exist or a temp dir cannot be made in it.
+ * @throws {TypeError} If the driver refuses `journalMode` (node:sqlite
+ * refuses `off`).
  * @throws {Error} If `schemaFile` cannot be read, or the schema's SQL fails
  * ("Cannot run schemaFile x.sql: …"); nothing is left behind.
  */
@@ -323,7 +339,8 @@ export async function fixtureDb(
     }
   }
   const driver = await loadDriver(settings.driver);
-  const dir = await Deno.makeTempDir({ dir: options.dir, prefix: "dbhammer-" });
+  checkJournalMode(driver, settings.journalMode);
+  const dir = await makeFixtureDir(options.dir);
   const path = join(dir, name);
   let connection: DriverConnection | undefined;
   try {

@@ -4,7 +4,13 @@
  *
  * @module
  */
-import { type ColumnInfo, requireTable, withConnection } from "./_db.ts";
+import {
+  type ColumnInfo,
+  databaseError,
+  problemOf,
+  requireTable,
+  withConnection,
+} from "./_db.ts";
 import {
   type HostMessage,
   hostWriter,
@@ -33,7 +39,7 @@ import {
   spawnWorkerHost,
 } from "./_hosts.ts";
 import { join } from "node:path";
-import { classifyError } from "./_errors.ts";
+import { type ClassifiedError, classifyError } from "./_errors.ts";
 import { defaultDriver, loadDriver } from "./_driver_load.ts";
 import { registerRun } from "./_active_runs.ts";
 import {
@@ -51,13 +57,16 @@ import {
 } from "./_fingerprint.ts";
 import { releaseDeadHost, releaseDeadTicket } from "./_queue.ts";
 import {
+  checkJournalMode,
   type Connection,
+  HELPER_BUSY_TIMEOUT_MS,
   journalModeOf,
   openConnection,
   quoteIdent,
   sqliteVersion,
 } from "./_sqlite.ts";
 import {
+  DatabaseError,
   DeadlineError,
   RunAbortedError,
   type UnfinishedWriter,
@@ -98,8 +107,6 @@ interface Prepared {
   baseline: Baseline;
   journalMode: JournalMode;
   sqliteVersion: string;
-  /** An insert run's columns' affinities, in `settings.columns` order. */
-  affinities: Affinity[];
 }
 
 function checkColumns(columns: ColumnInfo[], settings: RunSettings): void {
@@ -190,14 +197,20 @@ function freeLowKeys(
   return [...keys].filter((key) => !taken.has(key));
 }
 
-function prepareDatabase(
-  conn: Connection,
-  settings: RunSettings,
-  rows: readonly Row[] = [],
-): Prepared {
+/** What the run learns of the table before anything is written. */
+interface Inspected {
+  /** An insert run's columns' affinities, in `settings.columns` order. */
+  affinities: Affinity[];
+  /** The table's rowid alias (its sole INTEGER PRIMARY KEY), if the rows give it. */
+  rowidColumn: string | null;
+}
+
+/**
+ * Checks the table and that the database can be written, writing nothing:
+ * a run that stops here leaves the database as it was.
+ */
+function inspectDatabase(conn: Connection, settings: RunSettings): Inspected {
   let affinities: Affinity[] = [];
-  // The table's rowid alias (its sole INTEGER PRIMARY KEY), if the rows
-  // give it.
   let rowidColumn: string | null = null;
   if (settings.workload === "insert") {
     const columns = requireTable(conn, settings.table, settings.path);
@@ -231,14 +244,27 @@ function prepareDatabase(
     }
   } catch (error) {
     if (classifyError(error).outcome === "error") {
-      throw new Error(
-        `Cannot write to database ${settings.path}: ${
-          (error as Error).message
-        }`,
-        { cause: error },
+      throw databaseError(
+        settings.path,
+        "write to database",
+        error,
+        settings.busyTimeoutMs,
       );
     }
   }
+  return { affinities, rowidColumn };
+}
+
+/**
+ * What the run changes before it starts (the journal mode, the workload's
+ * own tables), then the baseline it is measured against.
+ */
+function applyDatabase(
+  conn: Connection,
+  settings: RunSettings,
+  inspected: Inspected,
+  rows: readonly Row[],
+): Prepared {
   // WAL lives in the file: switch it here, once, before any writer opens.
   const current = journalModeOf(conn);
   if (
@@ -248,15 +274,23 @@ function prepareDatabase(
     try {
       conn.prepare(`PRAGMA journal_mode = ${settings.journalMode}`).get();
     } catch (error) {
-      throw new Error(
-        `Cannot switch ${settings.path} from journal_mode ${current} to ${settings.journalMode}: ${
-          (error as Error).message
-        } (leaving WAL needs the only open connection; pass the fixture itself, or close other connections)`,
-        { cause: error },
+      const wrapped = databaseError(
+        settings.path,
+        "switch the journal mode of",
+        error,
+        settings.busyTimeoutMs,
       );
+      if (wrapped instanceof DatabaseError && wrapped.problem === "locked") {
+        throw new DatabaseError(
+          `Cannot switch ${settings.path} from journal_mode ${current} to ${settings.journalMode}: ${
+            (error as Error).message
+          } (leaving WAL needs the only open connection; pass the fixture itself, or close other connections)`,
+          { path: settings.path, problem: "locked", cause: error },
+        );
+      }
+      throw wrapped;
     }
   }
-  // After the write probe: a read-only database is refused before this writes.
   if (settings.counter !== null) prepareCounter(conn, settings);
   if (settings.parentChildren !== null) {
     conn.exec(
@@ -270,9 +304,9 @@ function prepareDatabase(
     }`,
   ).get() as { n: number; m: number };
   const maxRowid = Number(row.m);
-  const lowKeys = rowidColumn === null
+  const lowKeys = inspected.rowidColumn === null
     ? []
-    : freeLowKeys(conn, settings.table, rows, rowidColumn, maxRowid);
+    : freeLowKeys(conn, settings.table, rows, inspected.rowidColumn, maxRowid);
   return {
     baseline: {
       rows: Number(row.n),
@@ -282,8 +316,31 @@ function prepareDatabase(
     },
     journalMode: (settings.journalMode ?? current) as JournalMode,
     sqliteVersion: sqliteVersion(conn),
-    affinities,
   };
+}
+
+/**
+ * Why host `hostId` could not set up, as an error: a {@linkcode DatabaseError}
+ * where the database was the problem (locked for longer than set-up waits,
+ * corrupt, read-only).
+ */
+function setupFailure(
+  settings: RunSettings,
+  hostId: number,
+  error: ClassifiedError,
+): Error {
+  const message = `Writer host ${hostId} could not set up (load the driver${
+    settings.task === null ? "" : " and the task module"
+  }, open ${settings.path}): ${error.message}`;
+  const problem = problemOf(error);
+  if (problem === null) return new Error(message);
+  const waited = Math.max(settings.busyTimeoutMs, HELPER_BUSY_TIMEOUT_MS);
+  return new DatabaseError(
+    problem === "locked"
+      ? `${message} (another connection kept it locked for longer than the ${waited} ms set-up waits)`
+      : message,
+    { path: settings.path, problem, code: error.code },
+  );
 }
 
 /** Loads a task module once here, so a bad one fails before any writer starts. */
@@ -510,28 +567,28 @@ interface HostState {
  */
 export async function hammer(plan: HammerPlan): Promise<Report> {
   const resolved = resolvePlan(plan);
+  // Aborted before the start: nothing is loaded, read or written.
+  plan.signal?.throwIfAborted();
   // Load the driver and any task module here first, so a bad one fails
   // clearly before any writer starts.
   const driver = await loadDriver(resolved.driver);
+  checkJournalMode(driver, resolved.journalMode);
   if (resolved.task !== null) await checkTaskModule(resolved.task.module);
-  const prepared = withConnection(
+  checkLockFile(resolved.strategy);
+  const rows = plan.workload.kind === "insert" ? plan.workload.rows : [];
+  // Setting up waits for other connections' locks as the run's writers do,
+  // at least as long as dbhammer's own helpers.
+  const access = { busyTimeoutMs: resolved.busyTimeoutMs };
+  const inspected = withConnection(
     plan.db,
-    (conn) =>
-      prepareDatabase(
-        conn,
-        resolved,
-        plan.workload.kind === "insert" ? plan.workload.rows : [],
-      ),
+    (conn) => inspectDatabase(conn, resolved),
+    access,
   );
-  const settings: RunSettings = {
-    ...resolved,
-    driverName: driver.name,
-    journalMode: prepared.journalMode,
-  };
+  const base: RunSettings = { ...resolved, driverName: driver.name };
   // Rows are recognised afterwards as SQLite stores them: a value it may
   // convert ("10.50" in a DECIMAL column is 10.5) is stored once in memory,
   // through the run's driver, which binds values as the writers will.
-  const stored = new StoredFingerprints(prepared.affinities, () => {
+  const stored = new StoredFingerprints(inspected.affinities, () => {
     try {
       return driver.open(":memory:");
     } catch {
@@ -540,13 +597,43 @@ export async function hammer(plan: HammerPlan): Promise<Report> {
   });
   let assignments: WriterAssignment[];
   try {
-    assignments = assign(plan, settings, stored);
+    assignments = assign(plan, base, stored);
   } finally {
     stored.close();
   }
-  // Aborted while it was being prepared: nothing was started.
-  plan.signal?.throwIfAborted();
-  return await run(settings, assignments, prepared, plan.signal);
+  return await run(base, assignments, plan.signal, () =>
+    withConnection(
+      plan.db,
+      (conn) => applyDatabase(conn, base, inspected, rows),
+      access,
+    ));
+}
+
+/**
+ * Refuses a `fileLock` path whose file cannot be created, before anything is
+ * spawned: every operation would fail with an error that is no lock error.
+ * A lock file this check creates is removed again.
+ */
+function checkLockFile(strategy: RunSettings["strategy"]): void {
+  const path = strategy.fileLock?.path;
+  if (path === undefined || path === null) return;
+  let existed = true;
+  try {
+    Deno.statSync(path);
+  } catch {
+    existed = false;
+  }
+  try {
+    Deno.openSync(path, { read: true, write: true, create: true }).close();
+  } catch (error) {
+    throw new RangeError(
+      `Invalid fileLock path: ${path} (the lock file cannot be created: ${
+        (error as Error).message
+      })`,
+      { cause: error },
+    );
+  }
+  if (!existed) Deno.removeSync(path);
 }
 
 /** Shared integers and the start barrier of one run. */
@@ -627,10 +714,10 @@ async function coordinate(
 }
 
 async function run(
-  settings: RunSettings,
+  base: RunSettings,
   assignments: WriterAssignment[],
-  prepared: Prepared,
   signal: AbortSignal | undefined,
+  prepare: () => Prepared,
 ): Promise<Report> {
   // Undone at once if the process must exit now: its hosts killed and its
   // files removed (this run's own handles stay open until it ends).
@@ -642,9 +729,15 @@ async function run(
   });
   let coordination: Coordination | null = null;
   try {
-    coordination = await coordinate(settings, files);
-    // Aborted while the run's files were made: nothing was started.
+    coordination = await coordinate(base, files);
+    // Aborted while the run's files were made: nothing was started, and
+    // nothing written to the database.
     signal?.throwIfAborted();
+    const prepared = prepare();
+    const settings: RunSettings = {
+      ...base,
+      journalMode: prepared.journalMode,
+    };
     return await orchestrate(
       settings,
       assignments,
@@ -1045,13 +1138,7 @@ function orchestrate(
           }
           break;
         case "setup-failed":
-          abort(
-            new Error(
-              `Writer host ${host.id} could not set up (load the driver${
-                settings.task === null ? "" : " and the task module"
-              }, open ${settings.path}): ${message.error.message}`,
-            ),
-          );
+          abort(setupFailure(settings, host.id, message.error));
           break;
         case "outcomes":
           for (const o of unpackOutcomes(message.outcomes, operationOf)) {

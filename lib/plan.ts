@@ -470,6 +470,9 @@ const TRANSACTION_MODES: readonly TransactionMode[] = [
   "exclusive",
 ];
 
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
 function isPlainRowValue(value: unknown): boolean {
   return value === null || typeof value === "string" ||
     typeof value === "number" ||
@@ -900,11 +903,17 @@ function checkRows(rows: readonly Row[]): string[] {
       );
     }
     for (const key of keys) {
-      if (!isPlainRowValue(row[key])) {
+      const value = row[key];
+      if (!isPlainRowValue(value)) {
         throw new TypeError(
-          `Invalid rows[${i}].${key}: ${typeof row[
-            key
-          ]} cannot be stored (expected string, number, bigint, boolean, null or Uint8Array)`,
+          `Invalid rows[${i}].${key}: ${typeof value} cannot be stored (expected string, number, bigint, boolean, null or Uint8Array)`,
+        );
+      }
+      if (
+        typeof value === "bigint" && (value < INT64_MIN || value > INT64_MAX)
+      ) {
+        throw new RangeError(
+          `Invalid rows[${i}].${key}: ${value}n is outside SQLite's 64-bit integer range (-2^63 to 2^63 - 1)`,
         );
       }
     }

@@ -23,6 +23,7 @@ import {
 } from "./_shared.ts";
 import type { HostQueue } from "./_queue.ts";
 import { type Connection, insertSql, quoteIdent } from "./_sqlite.ts";
+import type { DriverStatement } from "./driver.ts";
 import { holdFor, type RunSettings, type TaskContext } from "./plan.ts";
 import type { Outcome } from "./report.ts";
 import { retryDelay } from "./strategies.ts";
@@ -45,6 +46,61 @@ export interface Operation {
  */
 export type WriterOutcome = Omit<Outcome, "keys" | "fingerprints">;
 
+const BEGIN: Record<RunSettings["transaction"], string> = {
+  deferred: "BEGIN DEFERRED",
+  immediate: "BEGIN IMMEDIATE",
+  exclusive: "BEGIN EXCLUSIVE",
+};
+
+/** The statements a writer runs, prepared while its host sets up. */
+export interface WriterStatements {
+  begin: DriverStatement;
+  commit: DriverStatement;
+  rollback: DriverStatement;
+  /** The insert workload's INSERT, else `null`. */
+  insert: DriverStatement | null;
+  /** The counter workload's read and write, else `null`. */
+  readCounter: DriverStatement | null;
+  writeCounter: DriverStatement | null;
+  /** The parent/children workload's inserts, else `null`. */
+  insertParent: DriverStatement | null;
+  insertChild: DriverStatement | null;
+}
+
+/**
+ * Prepares a writer's statements. Preparing reads the schema, which waits
+ * for other connections' locks: done at set-up, while the connection still
+ * has its set-up busy timeout, not at the start of the run.
+ */
+export function prepareWriter(
+  connection: Connection,
+  settings: RunSettings,
+): WriterStatements {
+  const table = quoteIdent(settings.table);
+  const counter = settings.counter !== null;
+  const family = settings.parentChildren !== null;
+  return {
+    begin: connection.prepare(BEGIN[settings.transaction]),
+    commit: connection.prepare("COMMIT"),
+    rollback: connection.prepare("ROLLBACK"),
+    insert: settings.workload === "insert"
+      ? connection.prepare(insertSql(settings.table, settings.columns))
+      : null,
+    readCounter: counter
+      ? connection.prepare(`SELECT n FROM ${table} WHERE id = 1`)
+      : null,
+    writeCounter: counter
+      ? connection.prepare(`UPDATE ${table} SET n = ? WHERE id = 1`)
+      : null,
+    insertParent: family
+      ? connection.prepare("INSERT INTO parents (writer, seq) VALUES (?, ?)")
+      : null,
+    insertChild: family
+      ? connection.prepare("INSERT INTO children (parent_id, i) VALUES (?, ?)")
+      : null,
+  };
+}
+
 /** What a writer needs to run. */
 export interface WriterContext {
   /** Writer id (0-based). */
@@ -53,6 +109,8 @@ export interface WriterContext {
   settings: RunSettings;
   /** The writer's own connection. */
   connection: Connection;
+  /** Its statements, from {@linkcode prepareWriter}. */
+  statements: WriterStatements;
   /** Its operations, in order. */
   operations: Operation[];
   /** Shared with the orchestrator: stop flag, commit counter, progress. */
@@ -86,12 +144,6 @@ export function taskFunction(
   }
   return fn as (ctx: TaskContext) => unknown;
 }
-
-const BEGIN: Record<RunSettings["transaction"], string> = {
-  deferred: "BEGIN DEFERRED",
-  immediate: "BEGIN IMMEDIATE",
-  exclusive: "BEGIN EXCLUSIVE",
-};
 
 // SQLite's default busy handler (sqliteDefaultBusyCallback): sleep 1, 2, 5 …
 // 100 ms between tries, giving up once the total would pass the timeout.
@@ -138,9 +190,16 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
   const { connection, settings, shared, id } = ctx;
   const { strategy } = settings;
   const classify = ctx.classify ?? classifyError;
-  const begin = connection.prepare(BEGIN[settings.transaction]);
-  const commit = connection.prepare("COMMIT");
-  const rollback = connection.prepare("ROLLBACK");
+  const {
+    begin,
+    commit,
+    rollback,
+    insert,
+    readCounter,
+    writeCounter,
+    insertParent,
+    insertChild,
+  } = ctx.statements;
   const asyncWait = settings.busyWait === "async" && settings.busyTimeoutMs > 0;
   const crash = settings.crash?.writer === id ? settings.crash : null;
   const holdMs = holdFor(settings, id);
@@ -196,17 +255,6 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
       crash.inTransaction === inTransaction
     ) await ctx.crash?.();
   }
-
-  const insert = settings.workload === "insert"
-    ? connection.prepare(insertSql(settings.table, settings.columns))
-    : null;
-  const table = quoteIdent(settings.table);
-  const readCounter = settings.counter
-    ? connection.prepare(`SELECT n FROM ${table} WHERE id = 1`)
-    : null;
-  const writeCounter = settings.counter
-    ? connection.prepare(`UPDATE ${table} SET n = ? WHERE id = 1`)
-    : null;
 
   /**
    * BEGIN in the run's mode. Returns whether the connection now holds a read
@@ -367,15 +415,6 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
     const commitSeq = await finish(index, false, transaction);
     return { rowids: [], read, wrote: read + by, commitSeq };
   }
-
-  const insertParent = settings.parentChildren
-    ? connection.prepare("INSERT INTO parents (writer, seq) VALUES (?, ?)")
-    : null;
-  const insertChild = settings.parentChildren
-    ? connection.prepare(
-      "INSERT INTO children (parent_id, i) VALUES (?, ?)",
-    )
-    : null;
 
   async function parentAndChildren(
     op: Operation,

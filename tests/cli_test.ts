@@ -13,6 +13,12 @@ import {
   type Report,
 } from "../mod.ts";
 import denoJson from "../deno.json" with { type: "json" };
+import {
+  canMakeImmutable,
+  chattr,
+  corruptDatabase,
+  holdLock,
+} from "./_helpers.ts";
 
 const CLI = new URL("../cli.ts", import.meta.url).pathname;
 const MOD = new URL("../mod.ts", import.meta.url).href;
@@ -265,8 +271,17 @@ Deno.test("cli: bad usage and bad input exit 2 naming the flag or file", async (
     otherSql,
     "CREATE TABLE messages(id INTEGER PRIMARY KEY, body TEXT);",
   );
+  const corrupt = await corruptDatabase(dir.path);
   const cases: [string[], RegExp][] = [
     [[], /Usage:/],
+    [
+      ["run", "--db", corrupt, "--rows", "2"],
+      /Invalid --db: Cannot use database .*corrupt\.db: database disk image is malformed/,
+    ],
+    [
+      ["run", "--journal", "off", "--rows", "2"],
+      /Invalid --journal: "off" \(the node:sqlite driver refuses it/,
+    ],
     [["hammer"], /Unknown command: hammer/],
     [["run", "--bogus", "1"], /Unknown option '--bogus'/],
     [["run", "--writers", "abc"], /Invalid --writers: "abc"/],
@@ -566,4 +581,64 @@ Deno.test("cli init: a deno.json it cannot edit leaves the scaffold whole and sa
     ),
     /from "jsr:@dbhammer\/dbhammer@\^0\.1\.0"/,
   );
+});
+
+Deno.test("cli run: a database another process holds is waited for; one locked beyond that exits 2", async () => {
+  await using dir = await tempDir();
+  const path = join(dir.path, "app.db");
+  {
+    await using db = await fixtureDb({ dir: dir.path });
+    createTable(db, { name: "messages", columns: { msg: "TEXT" } });
+    await Deno.copyFile(db.path, path);
+  }
+  {
+    // As a sqlite3 shell in BEGIN IMMEDIATE would, for 1.5 s.
+    await using _held = await holdLock(path, "immediate", 1500);
+    const result = await cli([
+      "run",
+      "--db",
+      path,
+      "--rows",
+      "100",
+      "--busy-timeout",
+      "5000",
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /done\/intended: +100\/100 operations/);
+  }
+  {
+    await using _held = await holdLock(path, "exclusive", 30_000);
+    const result = await cli(["run", "--db", path, "--rows", "2"]);
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(
+      result.stderr,
+      /^dbhammer: Invalid --db: .*app\.db: database is locked \(another connection kept it locked/,
+    );
+    assert.doesNotMatch(result.stderr, /\n\s+at /); // no stack trace
+  }
+});
+
+Deno.test({
+  name: "cli run: a database that cannot be written exits 2 naming it",
+  ignore: !(await canMakeImmutable()),
+  async fn(): Promise<void> {
+    await using dir = await tempDir();
+    const path = join(dir.path, "readonly.db");
+    {
+      await using db = await fixtureDb({ dir: dir.path });
+      createTable(db, { name: "messages", columns: { msg: "TEXT" } });
+      await Deno.copyFile(db.path, path);
+    }
+    assert.ok(await chattr("+i", path));
+    try {
+      const result = await cli(["run", "--db", path, "--rows", "2"]);
+      assert.equal(result.code, 2, result.stderr);
+      assert.match(
+        result.stderr,
+        /^dbhammer: Invalid --db: Cannot write to database .*readonly\.db: attempt to write a readonly database/,
+      );
+    } finally {
+      await chattr("-i", path);
+    }
+  },
 });

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { createTable, fixtureDb, rowCount } from "../mod.ts";
+import { canMakeImmutable, chattr } from "./_helpers.ts";
 
 const DEFAULT_DRIVER_URL = import.meta.resolve("../lib/drivers/node_sqlite.ts");
 
@@ -141,9 +142,37 @@ Deno.test("FixtureDb.connection throws once the fixture is disposed", async () =
   await db[Symbol.asyncDispose](); // twice is fine
 });
 
-Deno.test("fixtureDb() explains why node:sqlite refuses journal mode OFF", async () => {
+Deno.test("fixtureDb() explains why node:sqlite refuses journal mode OFF, before making anything", async () => {
+  const parent = await Deno.makeTempDir();
+  try {
+    await assert.rejects(
+      fixtureDb({ journalMode: "off", dir: parent }),
+      TypeError,
+      'Invalid journalMode: "off" (the node:sqlite driver refuses it: it opens connections in defensive mode',
+    );
+    assert.deepEqual([...Deno.readDirSync(parent)], []);
+  } finally {
+    await Deno.remove(parent, { recursive: true });
+  }
+});
+
+Deno.test("fixtureDb() names a dir that is missing or where no temp dir can be made", async () => {
   await assert.rejects(
-    fixtureDb({ journalMode: "off" }),
-    /Cannot set journal_mode to off .*SQLite kept delete \(a connection in defensive mode, node:sqlite's default, refuses journal_mode OFF\)/,
+    fixtureDb({ dir: "/no/such/parent" }),
+    RangeError,
+    "Invalid dir: /no/such/parent (no such directory)",
   );
+  if (!(await canMakeImmutable())) return;
+  const parent = await Deno.makeTempDir();
+  assert.ok(await chattr("+i", parent));
+  try {
+    await assert.rejects(
+      fixtureDb({ dir: parent }),
+      RangeError,
+      `Invalid dir: ${parent} (a temp dir cannot be made in it:`,
+    );
+  } finally {
+    await chattr("-i", parent);
+    await Deno.remove(parent, { recursive: true });
+  }
 });

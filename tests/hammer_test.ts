@@ -6,8 +6,10 @@ import {
   assertNoLockErrors,
   assertRowCount,
   assertRowOrder,
+  DatabaseError,
   DeadlineError,
   DEFAULT_MAX_THREADS,
+  fileLock,
   type FixtureDb,
   formatReport,
   generateRows,
@@ -18,7 +20,7 @@ import {
   RunAbortedError,
 } from "../mod.ts";
 import { DatabaseSync } from "node:sqlite";
-import { messagesDb } from "./_helpers.ts";
+import { corruptDatabase, holdLock, messagesDb } from "./_helpers.ts";
 
 /** A fresh connection can take the write lock at once: no run left it held. */
 function assertNoLockHeld(db: FixtureDb): void {
@@ -466,5 +468,140 @@ Deno.test("hammer() ends a stuck run at its deadline, naming the writers that ha
   assertAcknowledged(db, error.report);
   assert.equal(error.report.lockFreeAfterRun, true);
   assertNoLockHeld(db);
+  assert.equal(liveHosts(), 0);
+});
+
+Deno.test("hammer(): two runs at once on one database both finish; set-up waits for the other's locks", async (t) => {
+  for (
+    const [name, mode, byPath] of [
+      ["on a fixture, in Workers", "worker", false],
+      ["on a plain path, in Workers", "worker", true],
+      ["in processes", "process", false],
+    ] as const
+  ) {
+    await t.step(name, async () => {
+      await using db = await messagesDb();
+      // Another process holds the exclusive lock while both runs set up:
+      // every set-up step meets a lock and must wait for it.
+      await using _held = await holdLock(db.path, "exclusive", 800);
+      const runs = [0, 1].map(() =>
+        hammer({
+          db: byPath ? db.path : db,
+          workload: {
+            kind: "insert",
+            table: "messages",
+            rows: generateRows(40),
+          },
+          busyTimeoutMs: 5000,
+          mode,
+        })
+      );
+      const reports = await Promise.all(runs);
+      for (const report of reports) {
+        assert.equal(report.ok, 40);
+        assertNoLockErrors(report);
+      }
+      assertRowCount(db, "messages", 80);
+      assert.equal(liveHosts(), 0);
+    });
+  }
+});
+
+Deno.test("hammer(): a database locked for longer than set-up waits is a DatabaseError naming the file", async () => {
+  await using db = await messagesDb();
+  await using _held = await holdLock(db.path, "exclusive", 30_000);
+  // By path and through the fixture's own connection, alike.
+  for (const target of [db.path, db]) {
+    await assert.rejects(
+      hammer({
+        db: target,
+        workload: { kind: "insert", table: "messages", rows: generateRows(2) },
+      }),
+      (error: Error) => {
+        assert.ok(error instanceof DatabaseError, String(error));
+        assert.equal(error.problem, "locked");
+        assert.equal(error.path, db.path);
+        assert.match(
+          error.message,
+          /database is locked \(another connection kept it locked for longer than the 5000 ms dbhammer waited\)/,
+        );
+        return true;
+      },
+    );
+  }
+  assert.equal(liveHosts(), 0);
+});
+
+Deno.test("hammer(): a corrupt database is a DatabaseError naming the file, nothing spawned", async () => {
+  await using db = await messagesDb();
+  const corrupt = await corruptDatabase(db.dir);
+  await assert.rejects(
+    hammer({
+      db: corrupt,
+      workload: { kind: "insert", table: "messages", rows: generateRows(2) },
+    }),
+    (error: Error) => {
+      assert.ok(error instanceof DatabaseError, String(error));
+      assert.equal(error.problem, "corrupt");
+      assert.match(
+        error.message,
+        /corrupt\.db: database disk image is malformed/,
+      );
+      return true;
+    },
+  );
+  assert.equal(liveHosts(), 0);
+});
+
+Deno.test("hammer() refuses journalMode off on node:sqlite and a lock file it cannot create, before touching anything", async () => {
+  await using db = await messagesDb();
+  await assert.rejects(
+    hammer({
+      db,
+      workload: { kind: "insert", table: "messages", rows: generateRows(2) },
+      journalMode: "off",
+    }),
+    TypeError,
+    'Invalid journalMode: "off" (the node:sqlite driver refuses it',
+  );
+  const dir = await Deno.makeTempDir();
+  try {
+    // A file where the lock file's directory should be: it cannot be created.
+    await Deno.writeTextFile(`${dir}/not-a-dir`, "");
+    await assert.rejects(
+      hammer({
+        db,
+        workload: { kind: "insert", table: "messages", rows: generateRows(2) },
+        strategy: fileLock({ path: `${dir}/not-a-dir/x/../lock` }),
+      }),
+      RangeError,
+      "Invalid fileLock path",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+  assertRowCount(db, "messages", 0);
+  assert.equal(liveHosts(), 0);
+});
+
+Deno.test("hammer() with a signal aborted before the start writes nothing: no journal switch, no counter table", async () => {
+  await using db = await messagesDb();
+  await assert.rejects(
+    hammer({
+      db,
+      workload: { kind: "counter", increments: 1 },
+      journalMode: "wal",
+      signal: AbortSignal.abort(new Error("not now")),
+    }),
+    /not now/,
+  );
+  const mode = db.connection.prepare("PRAGMA journal_mode").get() as {
+    journal_mode: string;
+  };
+  assert.equal(mode.journal_mode, "delete");
+  const tables = db.connection.prepare(
+    "SELECT name FROM sqlite_schema WHERE type = 'table'",
+  ).all().map((r) => r.name);
+  assert.deepEqual(tables, ["messages"]);
   assert.equal(liveHosts(), 0);
 });

@@ -20,7 +20,9 @@ import {
   liveHosts,
   type Report,
 } from "../mod.ts";
-import { messagesDb } from "./_helpers.ts";
+import { canMakeImmutable, chattr, messagesDb } from "./_helpers.ts";
+
+const immutable = await canMakeImmutable();
 
 Deno.test("insertRowsInParallel() writes 5 rows from 5 writers into a new table", async () => {
   await using db = await messagesDb();
@@ -318,17 +320,26 @@ Deno.test("insertRowsInParallel() rejects bad input with a clear error, spawning
       "TypeError",
     ],
     [
+      "an integer SQLite cannot bind",
+      () =>
+        insertRowsInParallel(db, [{ msg: "a" }, { msg: 2n ** 70n }], {
+          table: "messages",
+        }),
+      /Invalid rows\[1\]\.msg: 1180591620717411303424n is outside SQLite's 64-bit integer range/,
+      "RangeError",
+    ],
+    [
       "unwritable path",
       () =>
         insertRowsInParallel("/no/such/dir/x.db", rows, { table: "messages" }),
       /Cannot open database \/no\/such\/dir\/x.db: no such file/,
-      "Error",
+      "DatabaseError",
     ],
     [
       "a directory as path",
       () => insertRowsInParallel(db.dir, rows, { table: "messages" }),
       /not a file/,
-      "Error",
+      "DatabaseError",
     ],
     [
       "a table without rowid",
@@ -362,22 +373,10 @@ Deno.test("insertRowsInParallel() rejects bad input with a clear error, spawning
   assertRowCount(db, "messages", 0);
 });
 
-// Root ignores permission bits; an immutable file is read-only even for root.
-async function chattr(flag: "+i" | "-i", path: string): Promise<boolean> {
-  const command = new Deno.Command("chattr", {
-    args: [flag, path],
-    stderr: "null",
-  });
-  return await command.output().then((o) => o.success, () => false);
-}
-const probe = await Deno.makeTempFile();
-const canMakeImmutable = await chattr("+i", probe) && await chattr("-i", probe);
-await Deno.remove(probe);
-
 Deno.test({
   name:
     "insertRowsInParallel() refuses a database it cannot write, before spawning",
-  ignore: !canMakeImmutable,
+  ignore: !immutable,
   async fn(): Promise<void> {
     await using db = await messagesDb();
     const copy = `${db.dir}/readonly.db`;
