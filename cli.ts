@@ -27,7 +27,8 @@
 import { parseArgs } from "node:util";
 import { existsSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { removeDirs, staleTempDirs, systemTempDir } from "./lib/_temp_dirs.ts";
 import { acknowledgement } from "./lib/_acknowledged.ts";
 import { undoActiveRuns } from "./lib/_active_runs.ts";
 import { DEFAULT_DRIVER } from "./lib/_driver_load.ts";
@@ -288,47 +289,97 @@ const INIT_FLAGS: Flag[] = [
   },
 ];
 
-const COMMANDS: Record<string, { summary: string; flags: Flag[] }> = {
+const CLEAN_FLAGS: Flag[] = [
+  {
+    name: "dry-run",
+    type: "boolean",
+    default: "off",
+    help: "list what would be removed, remove nothing",
+  },
+];
+
+const COMMANDS: Record<
+  string,
+  { usage: string; summary: string; flags: Flag[] }
+> = {
   run: {
+    usage: "run [flags]",
     summary: "hammer a database with parallel one-row writers",
     flags: RUN_FLAGS,
   },
   probe: {
+    usage: "probe [flags]",
     summary: "ramp writers and find where lock errors or lost writes start",
     flags: PROBE_FLAGS,
   },
   init: {
+    usage: "init [dir]",
     summary: "scaffold a fixture and a concurrency test into [dir]",
     flags: INIT_FLAGS,
   },
+  clean: {
+    usage: "clean",
+    summary:
+      "remove temp dirs left behind by dbhammer processes that were killed",
+    flags: CLEAN_FLAGS,
+  },
 };
 
+/** How to install this very CLI as a `dbhammer` command. */
+function installLine(): string {
+  const url = import.meta.url;
+  const jsr = /^https:\/\/jsr\.io\/(@[^/]+\/[^/]+)\/[^/]+\/cli\.ts$/.exec(url);
+  const spec = jsr !== null
+    ? `jsr:${jsr[1]}/cli`
+    : url.startsWith("file:")
+    ? fileURLToPath(url)
+    : url;
+  return `deno install -g -A -n dbhammer ${spec}`;
+}
+
+const EXIT_CODES =
+  "Exit codes: 0 thresholds met; 1 a threshold breached or the run passed its deadline; 2 bad usage or input; 3 the harness failed; 130 (143) interrupted by Ctrl-C (SIGTERM), its temp database removed.";
+
+function flagLines(flags: Flag[]): string[] {
+  return flags.map((flag) => {
+    const left = `  --${flag.name}${flag.value ? ` ${flag.value}` : ""}`;
+    return `${left.padEnd(28)} ${flag.help}${
+      flag.default === undefined ? "" : ` (default: ${flag.default})`
+    }`;
+  });
+}
+
+/** The help of one command, or of all of them. */
 function help(command?: string): string {
+  if (command !== undefined) {
+    const { usage, summary, flags } = COMMANDS[command];
+    return [
+      `Usage: dbhammer ${usage}`,
+      "",
+      `${summary[0].toUpperCase()}${summary.slice(1)}.`,
+      "",
+      "Flags:",
+      ...flagLines(flags),
+      "",
+      EXIT_CODES,
+    ].join("\n");
+  }
   const lines = [
     `dbhammer ${denoJson.version}: what happens when several writers hit your SQLite database at once`,
     "",
     "Usage:",
-    "  dbhammer run [flags]     " + COMMANDS.run.summary,
-    "  dbhammer probe [flags]   " + COMMANDS.probe.summary,
-    "  dbhammer init [dir]      " + COMMANDS.init.summary,
+    ...Object.values(COMMANDS).map(({ usage, summary }) =>
+      `  dbhammer ${usage.padEnd(15)} ${summary}`
+    ),
     "  dbhammer --help | --version",
-  ];
-  const names = command === undefined ? Object.keys(COMMANDS) : [command];
-  for (const name of names) {
-    lines.push("", `Flags of ${name}:`);
-    for (const flag of COMMANDS[name].flags) {
-      const left = `  --${flag.name}${flag.value ? ` ${flag.value}` : ""}`;
-      lines.push(
-        `${left.padEnd(28)} ${flag.help}${
-          flag.default === undefined ? "" : ` (default: ${flag.default})`
-        }`,
-      );
-    }
-  }
-  lines.push(
     "",
-    "Exit codes: 0 thresholds met; 1 a threshold breached or the run passed its deadline; 2 bad usage or input; 3 the harness failed; 130 interrupted (Ctrl-C; its temp database is removed).",
-  );
+    `Install the dbhammer command: ${installLine()}`,
+    "Each command's own flags: dbhammer <command> --help",
+  ];
+  for (const [name, { flags }] of Object.entries(COMMANDS)) {
+    lines.push("", `Flags of ${name}:`, ...flagLines(flags));
+  }
+  lines.push("", EXIT_CODES);
   return lines.join("\n");
 }
 
@@ -660,6 +711,8 @@ async function runCommand(args: string[]): Promise<number> {
         table: (values.table as string | undefined) ?? "messages",
         writers,
         signal: interrupt.signal,
+        // The CLI's own listener stops the run and reports what it did.
+        handleSignals: false,
       });
     } catch (error) {
       if (error instanceof DeadlineError) {
@@ -844,6 +897,8 @@ async function probeCommand(args: string[]): Promise<number> {
         ...options,
         db,
         signal: interrupt.signal,
+        // The CLI's own listener stops the run and reports what it did.
+        handleSignals: false,
         workload: {
           kind: "insert",
           table: (values.table as string | undefined) ?? "messages",
@@ -1002,6 +1057,27 @@ async function initCommand(args: string[]): Promise<number> {
   return 0;
 }
 
+function cleanCommand(args: string[]): number {
+  const { values } = parse("clean", args);
+  if (values.help) {
+    console.log(help("clean"));
+    return 0;
+  }
+  const dir = systemTempDir();
+  const stale = staleTempDirs(dir);
+  const done = values["dry-run"] ? stale : removeDirs(stale);
+  const verb = values["dry-run"] ? "would remove" : "removed";
+  for (const { path, pid } of done) {
+    console.log(`${verb} ${path} (its process ${pid} is gone)`);
+  }
+  console.log(
+    `${verb} ${done.length} stale temp dir${
+      done.length === 1 ? "" : "s"
+    } of dbhammer in ${dir}`,
+  );
+  return 0;
+}
+
 /**
  * Runs the command with `args` (without the program name) and returns its
  * exit code; errors are printed, never thrown.
@@ -1035,9 +1111,11 @@ export async function main(args: string[]): Promise<number> {
         return await probeCommand(rest);
       case "init":
         return await initCommand(rest);
+      case "clean":
+        return cleanCommand(rest);
       default:
         throw new UsageError(
-          `Unknown command: ${command} (expected run, probe or init; see dbhammer --help)`,
+          `Unknown command: ${command} (expected run, probe, init or clean; see dbhammer --help)`,
         );
     }
   } catch (error) {

@@ -10,6 +10,8 @@ import {
 } from "./_protocol.ts";
 import { HostQueue } from "./_queue.ts";
 import {
+  HEARTBEAT_MS,
+  heartbeatSlot,
   killedSlot,
   now,
   setProgress,
@@ -51,10 +53,28 @@ export interface HostIO {
   atomics: Int32Array | null;
   /** Resolves `true` at the start, `false` if the start never came. */
   waitForStart(): Promise<boolean>;
+  /** A process host: whether its orchestrator is gone (checked often). */
+  orphaned?(): boolean;
+  /** A process host: ends it at once, committing nothing more. */
+  halt?(): Promise<never>;
 }
 
 /** Runs a host to its end. Errors outside the writers are thrown. */
 export async function runHost(init: HostInit, io: HostIO): Promise<void> {
+  const { settings } = init;
+  const { shared } = io;
+  // Worker mode: while the event loop turns, the heartbeat moves.
+  const beat = io.atomics === null ? undefined : setInterval(() => {
+    shared.add(heartbeatSlot(init.hostId, settings.writers), 1);
+  }, HEARTBEAT_MS);
+  try {
+    await runHostBeating(init, io);
+  } finally {
+    clearInterval(beat);
+  }
+}
+
+async function runHostBeating(init: HostInit, io: HostIO): Promise<void> {
   const { settings } = init;
   const { send, shared } = io;
   const connections: Connection[] = [];
@@ -158,11 +178,13 @@ export async function runHost(init: HostInit, io: HostIO): Promise<void> {
       if (packer.size >= BATCH_SIZE || time - batchStart >= FLUSH_MS) flush();
       else timer ??= setTimeout(flush, FLUSH_MS);
     };
-  // Worker mode only: a process is ended with SIGKILL, which stops it.
-  // Read before every operation and every hand-off: the slot is found once.
+  // A Worker reads the slot the orchestrator sets before it ends it (a
+  // process is ended with SIGKILL, which stops it); a process asks whether
+  // its orchestrator is gone. Read before every operation, COMMIT and
+  // hand-off: the slot is found once.
   const killedAt = killedSlot(init.hostId, settings.writers);
   const killed = io.atomics === null
-    ? undefined
+    ? io.orphaned
     : (): boolean => shared.load(killedAt) !== 0;
   const queue = settings.strategy.queue && io.atomics !== null
     ? new HostQueue(
@@ -184,6 +206,7 @@ export async function runHost(init: HostInit, io: HostIO): Promise<void> {
         shared,
         queue,
         killed,
+        halt: io.halt,
         record,
         crash: () => {
           flush();

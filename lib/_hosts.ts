@@ -27,10 +27,26 @@ export interface HostEvents {
 }
 
 const live = new Set<HostHandle>();
+/**
+ * Terminated Workers whose thread is stuck in a synchronous call, where
+ * `terminate()` cannot stop it: each is alive while its check says so.
+ */
+const stuck = new Set<() => boolean>();
 
 /** How many hosts are alive, across all runs. */
 export function liveHostCount(): number {
-  return live.size;
+  for (const stillStuck of stuck) {
+    if (!stillStuck()) stuck.delete(stillStuck);
+  }
+  return live.size + stuck.size;
+}
+
+/**
+ * Counts a terminated Worker as alive for as long as `stillStuck()` says
+ * its thread has not returned from the synchronous call it was in.
+ */
+export function countWhileStuck(stillStuck: () => boolean): void {
+  stuck.add(stillStuck);
 }
 
 const WORKER_URL = new URL("./host.ts", import.meta.url);
@@ -80,15 +96,56 @@ function childPermissions(): string[] {
   return flags;
 }
 
-/** Starts a host in a subprocess running `host_process.ts`. */
-export function spawnProcessHost(id: number, events: HostEvents): HostHandle {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", ...childPermissions(), PROCESS_URL.href],
+/**
+ * Whether host processes start under `setpriv --pdeathsig KILL` (Linux,
+ * util-linux): the kernel kills them the moment their orchestrator dies,
+ * even inside a synchronous call. Found out at the first spawn.
+ */
+let pdeathsig = Deno.build.os === "linux";
+
+/**
+ * Spawns a host process. Where it can, under `setpriv --pdeathsig`; it also
+ * watches its stdin, which this process holds open, and its parent pid.
+ */
+function spawnHostProcess(): Deno.ChildProcess {
+  const deno = [
+    "run",
+    "--quiet",
+    ...childPermissions(),
+    PROCESS_URL.href,
+  ];
+  const options = {
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",
     env: { NO_COLOR: "1" },
-  }).spawn();
+  } as const;
+  if (pdeathsig) {
+    try {
+      return new Deno.Command("setpriv", {
+        ...options,
+        args: ["--pdeathsig", "KILL", Deno.execPath(), ...deno],
+      }).spawn();
+    } catch {
+      // No setpriv, or no permission to run it: the host watches alone.
+      pdeathsig = false;
+    }
+  }
+  return new Deno.Command(Deno.execPath(), { ...options, args: deno })
+    .spawn();
+}
+
+/** Starts a host in a subprocess running `host_process.ts`. */
+export function spawnProcessHost(id: number, events: HostEvents): HostHandle {
+  const child = spawnHostProcess();
+  // Held open while the host lives: its end tells the host this process
+  // is gone.
+  const stdin = child.stdin.getWriter();
+  const closeStdin = (): void => {
+    stdin.close().catch(() => {
+      // Already closed, or the host is gone.
+    });
+  };
   let ended = false;
   let done = false;
   let stdinDone: Promise<void> = Promise.resolve();
@@ -108,6 +165,7 @@ export function spawnProcessHost(id: number, events: HostEvents): HostHandle {
     const status = await child.status;
     ended = true;
     forget();
+    closeStdin();
     await Promise.allSettled([readStdout, stdinDone]);
     const text = (await stderr).trim();
     // Exit code 0 before "done" is a crash too: code in the host exited.
@@ -126,15 +184,13 @@ export function spawnProcessHost(id: number, events: HostEvents): HostHandle {
   })();
   const handle: HostHandle = {
     start: (init) => {
-      const writer = child.stdin.getWriter();
-      stdinDone = writer.write(frame(serialize(init)))
-        .then(() => writer.close())
-        .catch(() => {
-          // The host died first; its exit is reported by `closed`.
-        });
+      stdinDone = stdin.write(frame(serialize(init))).catch(() => {
+        // The host died first; its exit is reported by `closed`.
+      });
     },
     kill: () => {
       live.delete(handle);
+      closeStdin();
       if (ended) return;
       try {
         child.kill("SIGKILL");

@@ -32,6 +32,8 @@ export const WriterState = {
   running: 8,
   queued: 9,
   retrying: 10,
+  /** Found its host ended, in or before an operation, and stopped there. */
+  halted: 11,
 } as const;
 
 /** A writer state value. */
@@ -51,6 +53,8 @@ const STATE_TEXT: Record<number, string> = {
     "waiting for the write lock (the strategy's queue or file lock), in no transaction",
   [WriterState.retrying]:
     "waiting to retry after a lock error, in no transaction",
+  [WriterState.halted]:
+    "stopped by its host's end, its transaction rolled back",
 };
 
 /** A human description of a writer state. */
@@ -65,7 +69,7 @@ export function describeState(state: number): string {
 export function inTransaction(state: number): boolean {
   return state === WriterState.acquiring || state === WriterState.holding ||
     state === WriterState.committing || state === WriterState.waiting ||
-    state === WriterState.running;
+    state === WriterState.running || state === WriterState.halted;
 }
 
 /**
@@ -100,7 +104,7 @@ export function queueSlot(ticket: number, writers: number): number {
   return HEADER + PER_WRITER * writers + (ticket % QUEUE_SLOTS);
 }
 
-const PER_HOST = 2;
+const PER_HOST = 3;
 
 /**
  * The slot where host `hostId` keeps the queue ticket it waits with, plus
@@ -120,6 +124,18 @@ export function pendingSlot(hostId: number, writers: number): number {
 export function killedSlot(hostId: number, writers: number): number {
   return pendingSlot(hostId, writers) + 1;
 }
+
+/**
+ * The slot a Worker host bumps every {@linkcode HEARTBEAT_MS} while its event
+ * loop turns: one that stands still is stuck in a synchronous call (a task's
+ * loop, SQLite's busy handler), where a Worker cannot be terminated.
+ */
+export function heartbeatSlot(hostId: number, writers: number): number {
+  return pendingSlot(hostId, writers) + 2;
+}
+
+/** How often a Worker host bumps its heartbeat, in milliseconds. */
+export const HEARTBEAT_MS = 25;
 
 /** Allocates the shared memory for `writers` writers. */
 export function allocateShared(writers: number): SharedArrayBuffer {

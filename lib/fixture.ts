@@ -9,6 +9,7 @@ import { join } from "node:path";
 import type { DriverConnection } from "./driver.ts";
 import { DEFAULT_DRIVER, driverSpecifier, loadDriver } from "./_driver_load.ts";
 import { checkJournalMode, openConnection } from "./_sqlite.ts";
+import { fixtureDirPrefix } from "./_temp_dirs.ts";
 import {
   choice,
   integer,
@@ -220,7 +221,7 @@ export class FixtureDb implements AsyncDisposable, Disposable {
 /** The fixture's own temp dir, in `parent` (the system's by default). */
 async function makeFixtureDir(parent: string | undefined): Promise<string> {
   try {
-    return await Deno.makeTempDir({ dir: parent, prefix: "dbhammer-" });
+    return await Deno.makeTempDir({ dir: parent, prefix: fixtureDirPrefix() });
   } catch (error) {
     if (parent === undefined) throw error;
     const why = error instanceof Deno.errors.NotFound

@@ -23,6 +23,8 @@ import {
   describeState,
   FileInts,
   GO,
+  HEARTBEAT_MS,
+  heartbeatSlot,
   inTransaction,
   killedSlot,
   now,
@@ -33,6 +35,7 @@ import {
   WriterState,
 } from "./_shared.ts";
 import {
+  countWhileStuck,
   type HostHandle,
   liveHostCount,
   spawnProcessHost,
@@ -56,6 +59,8 @@ import {
   StoredFingerprints,
 } from "./_fingerprint.ts";
 import { releaseDeadHost, releaseDeadTicket } from "./_queue.ts";
+import { unfinishedMessage } from "./_unfinished.ts";
+import { runDirPrefix, sweepStaleTempDirs } from "./_temp_dirs.ts";
 import {
   checkJournalMode,
   type Connection,
@@ -86,8 +91,13 @@ import { taskFunction } from "./writer.ts";
 
 /**
  * How many writer hosts (Workers or processes) are alive right now, across
- * all runs. Zero whenever no run is in progress: a run ends all of its hosts
- * on every path.
+ * all runs. A run ends all of its hosts on every path, so this is zero
+ * whenever no run is in progress, with one exception Deno imposes: a Worker
+ * whose thread was stuck in a synchronous call when its run was stopped (a
+ * task's endless loop) cannot be terminated there, and is counted until it
+ * returns from that call (the run's `DeadlineError` or `RunAbortedError`
+ * says so). Host processes are killed, and end by themselves if the process
+ * that runs them dies.
  *
  * @example No host outlives a run
  * ```ts
@@ -413,6 +423,64 @@ function assign(
   return writers;
 }
 
+/** Longest a stopped run watches Worker heartbeats for a stuck thread. */
+const STUCK_SAMPLE_MS = 500;
+
+/**
+ * The Worker hosts among `ids` whose heartbeat did not move while the run
+ * watched: their thread is in a synchronous call. Returns as soon as every
+ * heartbeat moved.
+ */
+async function stuckHosts(
+  shared: SharedInts,
+  ids: number[],
+  writers: number,
+): Promise<Set<number>> {
+  const before = new Map(
+    ids.map((id) => [id, shared.load(heartbeatSlot(id, writers))]),
+  );
+  const stuck = new Set(ids);
+  for (let waited = 0; stuck.size > 0 && waited < STUCK_SAMPLE_MS;) {
+    await delay(HEARTBEAT_MS);
+    waited += HEARTBEAT_MS;
+    for (const id of stuck) {
+      if (shared.load(heartbeatSlot(id, writers)) !== before.get(id)) {
+        stuck.delete(id);
+      }
+    }
+  }
+  return stuck;
+}
+
+/**
+ * Whether a stuck, terminated Worker host is still in its call: true until
+ * its heartbeat or any of its writers' progress moves (then it has returned,
+ * and its termination takes effect).
+ */
+function stillStuck(
+  shared: SharedInts,
+  hostWriters: number[],
+  writers: number,
+  hostId: number,
+): () => boolean {
+  const snapshot = (): string =>
+    [
+      shared.load(heartbeatSlot(hostId, writers)),
+      ...hostWriters.map((id) => {
+        const p = readProgress(shared, id);
+        return `${p.state}:${p.opIndex}`;
+      }),
+    ].join(",");
+  const at = snapshot();
+  return () => snapshot() === at;
+}
+
+/** "writer 3", "writers 1 and 4", "writers 1, 2 and 5". */
+function writerList(ids: number[]): string {
+  if (ids.length === 1) return `writer ${ids[0]}`;
+  return `writers ${ids.slice(0, -1).join(", ")} and ${ids.at(-1)}`;
+}
+
 /** How long a run waits for stopped hosts' locks to be released. */
 const LOCK_RELEASE_WAIT_MS = 2000;
 /** How often, and at most how long, a run waits for ended hosts to stop. */
@@ -601,7 +669,7 @@ export async function hammer(plan: HammerPlan): Promise<Report> {
   } finally {
     stored.close();
   }
-  return await run(base, assignments, plan.signal, () =>
+  return await run(base, assignments, plan, () =>
     withConnection(
       plan.db,
       (conn) => applyDatabase(conn, base, inspected, rows),
@@ -682,7 +750,7 @@ async function coordinate(
       dispose: () => Promise.resolve(),
     };
   }
-  const dir = await Deno.makeTempDir({ prefix: "dbhammer-run-" });
+  const dir = await Deno.makeTempDir({ prefix: runDirPrefix() });
   files.dir = dir;
   const sharedPath = join(dir, "shared");
   const barrierPath = join(dir, "barrier");
@@ -716,9 +784,11 @@ async function coordinate(
 async function run(
   base: RunSettings,
   assignments: WriterAssignment[],
-  signal: AbortSignal | undefined,
+  plan: HammerPlan,
   prepare: () => Prepared,
 ): Promise<Report> {
+  const { signal } = plan;
+  sweepStaleTempDirs();
   // Undone at once if the process must exit now: its hosts killed and its
   // files removed (this run's own handles stay open until it ends).
   const files: RunFiles = { dir: null, removed: false };
@@ -726,7 +796,7 @@ async function run(
   const unregister = registerRun(() => {
     for (const host of hosts) host.handle.kill();
     removeRunFilesSync(files);
-  });
+  }, { handleSignals: plan.handleSignals ?? true });
   let coordination: Coordination | null = null;
   try {
     coordination = await coordinate(base, files);
@@ -1039,7 +1109,7 @@ function orchestrate(
      * Stops every host at once, at the deadline or when `signal` aborts:
      * rejects with the error `ended` makes of what was recorded.
      */
-    const stopAll = (
+    const stopAll = async (
       why: string,
       hostWhy: string,
       ended: (
@@ -1047,26 +1117,42 @@ function orchestrate(
         report: Report,
         unfinished: UnfinishedWriter[],
       ) => Error,
-    ): void => {
+    ): Promise<void> => {
       if (!settleOnce()) return;
+      const active = hosts.filter((h) =>
+        h.status === "starting" || h.status === "running"
+      );
+      // Deno cannot terminate a Worker inside a synchronous call: find those
+      // whose event loop stands still before they are told to stop.
+      const stuck = shared instanceof AtomicInts
+        ? await stuckHosts(shared, active.map((h) => h.id), settings.writers)
+        : new Set<number>();
       const unfinished: UnfinishedWriter[] = [];
-      // Deno cannot terminate a Worker inside a synchronous call: a task
-      // stuck in a loop keeps its thread, and the process, running.
-      let inTask = false;
-      for (const writer of assignments) {
-        const host = hosts[writer.id % settings.threads];
-        if (host.status !== "starting" && host.status !== "running") continue;
-        const progress = readProgress(shared, writer.id);
-        if (progress.state === WriterState.done) continue;
-        inTask ||= settings.mode === "worker" && settings.task !== null &&
-          (progress.state === WriterState.running ||
-            progress.state === WriterState.holding);
-        unfinished.push({
-          writer: writer.id,
-          opIndex: progress.opIndex,
-          operations: writer.operations.length,
-          state: describeState(progress.state),
-        });
+      const inTask = (state: number): boolean =>
+        settings.task !== null &&
+        (state === WriterState.running || state === WriterState.holding);
+      const stuckTasks: number[] = [];
+      const awaitingTasks: number[] = [];
+      for (const host of active) {
+        for (const id of host.writers) {
+          const progress = readProgress(shared, id);
+          if (progress.state === WriterState.done) continue;
+          if (settings.mode === "worker" && inTask(progress.state)) {
+            (stuck.has(host.id) ? stuckTasks : awaitingTasks).push(id);
+          }
+          unfinished.push({
+            writer: id,
+            opIndex: progress.opIndex,
+            operations: assignments[id].operations.length,
+            state: describeState(progress.state),
+          });
+        }
+      }
+      unfinished.sort((a, b) => a.writer - b.writer);
+      for (const id of stuck) {
+        countWhileStuck(
+          stillStuck(shared, hosts[id].writers, settings.writers, id),
+        );
       }
       for (const host of hosts) stopHost(host, "stopped", hostWhy);
       // Only now, when every host is marked ended: a writer that sees the
@@ -1076,27 +1162,30 @@ function orchestrate(
       // for an operation the report must give as not started.
       shared.store(STOP, 1);
       const stoppedAt = now();
-      const list = unfinished.map((u) =>
-        `writer ${u.writer} (operation ${
-          u.opIndex + 1
-        } of ${u.operations}): ${u.state}`
-      );
-      const message = `Run ${why} with ${unfinished.length} writer${
-        unfinished.length === 1 ? "" : "s"
-      } unfinished: ${list.join("; ")}${
-        inTask
-          ? '. A Worker cannot be stopped inside a synchronous call: if this process does not exit, the task is stuck in one; run tasks that may block with mode: "process", whose hosts are killed'
-          : ""
-      }`;
-      allClosed()
-        .then(() => {
-          collectRest();
-          return afterRun(settings, prepared.baseline, outcomes);
-        })
-        .then((after) => {
-          const report = finishReport(stoppedAt, after);
-          reject(ended(message, report, unfinished));
-        }, reject);
+      const notes: string[] = [];
+      if (stuckTasks.length > 0) {
+        notes.push(
+          `The task of ${
+            writerList(stuckTasks)
+          } is stuck in a synchronous call, where a Worker cannot be stopped: its thread (and this process) runs on until the call returns, and liveHosts() counts it; run tasks that may block with mode: "process", whose hosts are killed`,
+        );
+      }
+      if (awaitingTasks.length > 0) {
+        notes.push(
+          `The task of ${
+            writerList(awaitingTasks)
+          } was awaiting a promise that had not settled; its Worker was stopped`,
+        );
+      }
+      const message = unfinishedMessage(why, unfinished, notes);
+      try {
+        await allClosed();
+        collectRest();
+        const after = await afterRun(settings, prepared.baseline, outcomes);
+        reject(ended(message, finishReport(stoppedAt, after), unfinished));
+      } catch (error) {
+        reject(error);
+      }
     };
 
     const deadline = setTimeout(
@@ -1109,7 +1198,7 @@ function orchestrate(
         ),
       settings.deadlineMs,
     );
-    const onAbort = (): void =>
+    const onAbort = (): Promise<void> =>
       stopAll(
         "was aborted",
         "the run was aborted",
@@ -1159,6 +1248,9 @@ function orchestrate(
           break;
         case "exit":
           onFailure(host, `code in the host called Deno.exit(${message.code})`);
+          break;
+        case "uncaught":
+          onFailure(host, message.message);
           break;
         case "done":
           stopHost(host, "done", null);

@@ -22,6 +22,29 @@ Object.defineProperty(Deno, "exit", {
   },
 });
 
+// An uncaught error (a bug in a task, crash injection's `throw`) ends this
+// host and is reported by the orchestrator; Deno would print it to stderr
+// as well if it reached the Worker's own error event unhandled.
+function uncaught(message: string): void {
+  self.postMessage({ type: "uncaught", message } satisfies HostMessage);
+  self.close();
+}
+self.addEventListener("error", (event) => {
+  event.preventDefault();
+  uncaught(event.message);
+});
+self.addEventListener("unhandledrejection", (event) => {
+  event.preventDefault();
+  const reason = event.reason;
+  uncaught(
+    `Uncaught (in promise) ${
+      reason instanceof Error
+        ? `${reason.name}: ${reason.message}`
+        : String(reason)
+    }`,
+  );
+});
+
 self.onmessage = (event: MessageEvent<HostInit>) => {
   const init = event.data;
   if (init?.type !== "init" || init.shared === null) return;

@@ -24,17 +24,36 @@ function send(message: HostMessage): void {
   }
 }
 
-async function readInit(): Promise<HostInit> {
-  const reader = new FrameReader();
-  for await (const chunk of Deno.stdin.readable) {
-    const frames = reader.push(chunk);
-    if (frames.length > 0) return deserialize(frames[0]) as HostInit;
+/**
+ * Reads the plan from stdin, then keeps reading: the orchestrator holds
+ * stdin open for as long as it lives, so its end (EOF) means it is gone and
+ * `onGone` runs at once, whatever the host is waiting for.
+ */
+async function readInit(onGone: () => void): Promise<HostInit> {
+  const frames = new FrameReader();
+  const reader = Deno.stdin.readable.getReader();
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    const [first] = frames.push(value);
+    if (first === undefined) continue;
+    (async () => {
+      while (!(await reader.read()).done) {
+        // Nothing more is sent; only the end matters.
+      }
+      onGone();
+    })();
+    return deserialize(first) as HostInit;
   }
   throw new Error("dbhammer host: stdin closed before the plan arrived");
 }
 
 if (import.meta.main) {
-  const init = await readInit();
+  // Orphaned, a host stops between statements and commits nothing more:
+  // its orchestrator is gone (killed, say), and nobody would record it.
+  const parent = Deno.ppid;
+  const gone = (): never => Deno.exit(1);
+  const init = await readInit(gone);
   if (init.sharedPath === null || init.barrierPath === null) {
     throw new Error(
       "dbhammer host: process mode needs a shared file and a barrier",
@@ -58,8 +77,13 @@ if (import.meta.main) {
           barrier.close();
         }
       },
+      // Reparented once its orchestrator died: a cheap, synchronous check.
+      orphaned: () => Deno.ppid !== parent,
+      halt: () => Promise.resolve(gone()),
     });
   } finally {
     shared.close();
   }
+  // Done: stdin's reader must not keep the process alive.
+  Deno.exit(0);
 }

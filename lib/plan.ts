@@ -126,6 +126,17 @@ export interface RunOptions {
    */
   signal?: AbortSignal;
   /**
+   * What SIGINT (Ctrl-C) and SIGTERM do while the run is in progress. `true`:
+   * the run is undone at once (its hosts killed, its temp files removed) and
+   * the process exits with 130 or 143, as the signal would have ended it;
+   * without this, host processes outlive a script that is interrupted.
+   * `false` leaves the signals to you: abort the run's `signal` from your
+   * own listener (as the CLI does, to report what the run recorded).
+   *
+   * @default {true}
+   */
+  handleSignals?: boolean;
+  /**
    * How writers make concurrent writes safe: `none()`, `busyTimeout(ms)`,
    * `retry(…)`, `fileLock(…)`, `queue()` or a `compose(…)` of them. A
    * strategy's busy timeout and the `busyTimeoutMs` option are the same
@@ -459,6 +470,7 @@ export const RUN_OPTION_NAMES: readonly (keyof RunOptions)[] = [
   "deadlineMs",
   "crash",
   "signal",
+  "handleSignals",
   "strategy",
   "mode",
   "driver",
@@ -673,6 +685,9 @@ export function resolvePlan(plan: HammerPlan): RunSettings {
   }
   const busyTimeoutMs = strategy.busyTimeoutMs ?? 0;
   const journalMode = plan.journalMode ?? fixture?.settings.journalMode;
+  if (plan.handleSignals !== undefined) {
+    checkBoolean("handleSignals", plan.handleSignals);
+  }
   if (plan.signal !== undefined && !(plan.signal instanceof AbortSignal)) {
     throw new TypeError(
       `Invalid signal: expected an AbortSignal, got ${

@@ -117,8 +117,18 @@ export interface WriterContext {
   shared: SharedInts;
   /** The host's side of the queue strategy (Worker mode only), else `null`. */
   queue: HostQueue | null;
-  /** Whether the orchestrator has ended this writer's host. */
+  /**
+   * Whether this writer's host has been ended: by the orchestrator (a
+   * terminated Worker may run on until its event loop turns), or because
+   * the orchestrator itself is gone (a process host). Checked before every
+   * operation and every COMMIT.
+   */
   killed?(): boolean;
+  /**
+   * What an ended host does instead of going on: never settles (a Worker,
+   * whose termination then takes effect) or exits (a process).
+   */
+  halt?(): Promise<never>;
   /** Receives each operation's record as soon as it ends. */
   record(outcome: WriterOutcome): void;
   /** Called at the crash point, if this writer has one; never returns. */
@@ -171,6 +181,9 @@ export function busyDelay(count: number, timeoutMs: number): number {
   }
   return delayMs;
 }
+
+/** Thrown where a writer finds its host ended: it must not commit. */
+class HostEnded extends Error {}
 
 /** What one transaction produced. */
 interface TransactionResult {
@@ -242,6 +255,14 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
     }
   }
 
+  // A host ended mid-operation commits nothing more: the transaction is
+  // rolled back and the host halts.
+  const halt = (): Promise<never> =>
+    ctx.halt?.() ?? new Promise<never>(() => {});
+  const alive = (): void => {
+    if (ctx.killed?.()) throw new HostEnded();
+  };
+
   // Taken while this connection holds the write lock, so the numbers follow
   // the order in which transactions commit.
   const nextCommit = (): number => shared.add(COMMITS, 1) + 1;
@@ -282,6 +303,7 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
   ): Promise<number> {
     if (crash !== null) await crashPoint(index, true);
     if (hold && holdMs > 0) await delay(holdMs);
+    alive();
     const commitSeq = nextCommit();
     if (commitNow) {
       state(WriterState.committing);
@@ -377,6 +399,7 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
       state(WriterState.holding);
       rowids[i] = Number(result.lastInsertRowid);
     }
+    alive();
     const commitSeq = nextCommit();
     if (done !== undefined) {
       done.rowids = rowids;
@@ -502,7 +525,7 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
     // terminated Worker may run on until its event loop turns. Start
     // nothing more and record nothing more; the orchestrator settles the
     // rest against the database.
-    if (ctx.killed?.()) await new Promise<never>(() => {});
+    if (ctx.killed?.()) await halt();
     if (stopped()) break;
     const op = ctx.operations[index];
     setProgress(shared, id, WriterState.between, index);
@@ -515,6 +538,7 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
     let txMs = 0;
     let attempts = 0;
     let result: TransactionResult | null = null;
+    let ended = false;
     let failure: ClassifiedError | null = null;
     // Whether anything (a rollback, a lock's release) ran after `clock`.
     let after = false;
@@ -560,6 +584,7 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
           txMs += clock - txStart;
         }
       } catch (error) {
+        ended = error instanceof HostEnded;
         failure = error instanceof StrategyLockError
           ? { outcome: "busy", code: null, message: error.message }
           : classify(error);
@@ -574,6 +599,12 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
         }
       } finally {
         if (release()) after = true;
+      }
+      // Ended mid-operation: nothing more is recorded. Marked first, so the
+      // orchestrator sees that a thread it ended came back from its call.
+      if (ended) {
+        state(WriterState.halted);
+        await halt();
       }
       if (failure === null || failure.outcome === "error") break;
       const retry = strategy.retry;

@@ -20,6 +20,7 @@ import {
   RunAbortedError,
 } from "../mod.ts";
 import { DatabaseSync } from "node:sqlite";
+import { setTimeout as delay } from "node:timers/promises";
 import { corruptDatabase, holdLock, messagesDb } from "./_helpers.ts";
 
 /** A fresh connection can take the write lock at once: no run left it held. */
@@ -413,7 +414,7 @@ Deno.test("hammer() with a signal aborted before the start spawns nothing and re
   const makeTempDir = Deno.makeTempDir;
   Deno.makeTempDir = async (options) => {
     const dir = await makeTempDir(options);
-    if (options?.prefix === "dbhammer-run-") controller.abort(reason);
+    if (options?.prefix?.startsWith("dbhammer-run-")) controller.abort(reason);
     return dir;
   };
   try {
@@ -604,4 +605,76 @@ Deno.test("hammer() with a signal aborted before the start writes nothing: no jo
   ).all().map((r) => r.name);
   assert.deepEqual(tables, ["messages"]);
   assert.equal(liveHosts(), 0);
+});
+
+Deno.test("hammer(): a task stuck in a synchronous call is named so, and liveHosts() counts its Worker until it returns", async (t) => {
+  await using db = await messagesDb();
+  for (const how of ["spin", "await"] as const) {
+    await t.step(
+      how === "spin" ? "a synchronous loop" : "an awaited promise",
+      async () => {
+        const flags = new Int32Array(new SharedArrayBuffer(8));
+        const controller = new AbortController();
+        const run = hammer({
+          db,
+          workload: {
+            kind: "task",
+            module: new URL("../fixtures/tasks/block.ts", import.meta.url),
+            operations: 1,
+            params: { flags, how },
+            transaction: false,
+          },
+          writers: 1,
+          signal: controller.signal,
+        }).then(() => null, (e) => e);
+        // Stopped only once the task is certainly inside its call.
+        while (Atomics.load(flags, 1) === 0) await delay(5);
+        controller.abort();
+        const error = await run;
+        assert.ok(error instanceof RunAbortedError, String(error));
+        if (how === "spin") {
+          assert.match(
+            error.message,
+            /The task of writer 0 is stuck in a synchronous call, where a Worker cannot be stopped: its thread \(and this process\) runs on until the call returns, and liveHosts\(\) counts it/,
+          );
+          assert.equal(liveHosts(), 1);
+        } else {
+          assert.match(
+            error.message,
+            /The task of writer 0 was awaiting a promise that had not settled; its Worker was stopped/,
+          );
+          assert.doesNotMatch(error.message, /synchronous call/);
+          assert.equal(liveHosts(), 0);
+        }
+        Atomics.store(flags, 0, 1);
+        for (let i = 0; i < 400 && liveHosts() > 0; i++) await delay(25);
+        assert.equal(liveHosts(), 0);
+      },
+    );
+  }
+});
+
+Deno.test("hammer(): crash injection's throw in a Worker leaves stderr clean; the crash is in the report", async () => {
+  await using db = await messagesDb();
+  const script = `import { hammer, generateRows } from ${
+    JSON.stringify(new URL("../mod.ts", import.meta.url).href)
+  };
+const report = await hammer({
+  db: ${JSON.stringify(db.path)},
+  workload: { kind: "insert", table: "messages", rows: generateRows(4) },
+  writers: 2,
+  busyTimeoutMs: 5000,
+  crash: { writer: 0, afterOps: 0, inTransaction: false, how: "throw" },
+});
+console.log(JSON.stringify(report.hosts.map((h) => [h.status, h.error])));`;
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", script],
+    env: { NO_COLOR: "1" },
+  }).output();
+  const stderr = new TextDecoder().decode(output.stderr);
+  assert.equal(output.code, 0, stderr);
+  assert.equal(stderr, "");
+  const hosts = JSON.parse(new TextDecoder().decode(output.stdout));
+  assert.deepEqual(hosts[0][0], "crashed");
+  assert.match(hosts[0][1], /writer 0 threw/);
 });

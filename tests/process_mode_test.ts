@@ -23,6 +23,7 @@ import {
   type Strategy,
 } from "../mod.ts";
 import { messagesDb } from "./_helpers.ts";
+import { DatabaseSync } from "node:sqlite";
 import { undoActiveRuns } from "../lib/_active_runs.ts";
 
 Deno.test("process mode: the long-task scenario, 3 writers × 2 rows holding 3 s", async (t) => {
@@ -233,3 +234,183 @@ Deno.test("process mode: a run undone at once (the CLI's second Ctrl-C) leaves n
     await Deno.remove(tmp, { recursive: true });
   }
 });
+
+/** The pids of `parent`'s live child processes (Linux: /proc). */
+function childrenOf(parent: number): number[] {
+  const children: number[] = [];
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${entry.name}/stat`);
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (fields[0] !== "Z" && Number(fields[1]) === parent) {
+        children.push(Number(entry.name));
+      }
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return children;
+}
+
+/** Whether process `pid` is alive (a zombie is not). */
+function isAlive(pid: number): boolean {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+async function until(what: string, done: () => boolean): Promise<void> {
+  for (let i = 0; i < 1200 && !done(); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  assert.ok(done(), `timed out waiting until ${what}`);
+}
+
+/** A write lock taken by one of the run's writers: another connection cannot get it. */
+function writeLockHeld(path: string): boolean {
+  const db = new DatabaseSync(path);
+  try {
+    db.prepare("BEGIN IMMEDIATE").run();
+    db.prepare("ROLLBACK").run();
+    return false;
+  } catch {
+    return true;
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Starts a script that runs a process-mode run on `path` (4 writers of a row
+ * each, on 4 host processes; the first to take the lock holds it 60 s, the
+ * others wait for it inside SQLite's busy handler), and resolves once every
+ * host runs and the lock is held.
+ */
+async function orchestrator(
+  path: string,
+  tmp: string,
+  permissions: string[],
+  options = "",
+): Promise<{ child: Deno.ChildProcess; hosts: number[] }> {
+  const script = `${tmp}/orchestrator.ts`;
+  await Deno.writeTextFile(
+    script,
+    `import { generateRows, hammer } from ${JSON.stringify(MOD)};
+await hammer({
+  db: ${JSON.stringify(path)},
+  workload: { kind: "insert", table: "messages", rows: generateRows(4) },
+  mode: "process",
+  holdMs: 60_000,
+  busyTimeoutMs: 120_000,
+  ${options}
+});`,
+  );
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", ...permissions, script],
+    env: { TMPDIR: tmp },
+    stdout: "null",
+    stderr: "inherit",
+  }).spawn();
+  await until("4 hosts run", () => childrenOf(child.pid).length === 4);
+  await until("a writer holds the lock", () => writeLockHeld(path));
+  return { child, hosts: childrenOf(child.pid) };
+}
+
+const MOD = new URL("../mod.ts", import.meta.url).href;
+const CLI = new URL("../cli.ts", import.meta.url).pathname;
+const linux = Deno.build.os === "linux";
+
+for (
+  const [how, permissions] of [
+    ["setpriv kills them", ["-A"]],
+    // No permission to run setpriv: the hosts watch stdin and their parent.
+    ["they watch stdin and their parent pid", [
+      "--allow-read",
+      "--allow-write",
+      "--allow-env",
+      `--allow-run=${Deno.execPath()}`,
+    ]],
+  ] as const
+) {
+  Deno.test({
+    name:
+      `process mode: hosts end, committing nothing more, when their orchestrator is SIGKILLed (${how}); a later clean removes its run dir`,
+    ignore: !linux,
+    async fn(): Promise<void> {
+      await using db = await messagesDb();
+      const tmp = await Deno.makeTempDir();
+      try {
+        const { child, hosts } = await orchestrator(db.path, tmp, [
+          ...permissions,
+        ]);
+        assert.equal(rowCount(db.path, "messages"), 0);
+        child.kill("SIGKILL");
+        await child.status;
+        // Every host goes; the three waiting for the lock get it once
+        // writer 0's host is gone, and must not commit with it.
+        await until("every host has ended", () => !hosts.some(isAlive));
+        assert.equal(rowCount(db.path, "messages"), 0);
+        assert.equal(writeLockHeld(db.path), false);
+        // Its run dir stays behind, named by its pid; clean removes it.
+        const left = [...Deno.readDirSync(tmp)].map((e) => e.name)
+          .filter((name) => name.startsWith("dbhammer-run-"));
+        assert.deepEqual(
+          left,
+          [`dbhammer-run-${child.pid}-`].map((p) =>
+            left.find((name) => name.startsWith(p)) ?? p
+          ),
+        );
+        const clean = await new Deno.Command(Deno.execPath(), {
+          args: ["run", "-A", CLI, "clean"],
+          env: { TMPDIR: tmp, NO_COLOR: "1" },
+        }).output();
+        const out = new TextDecoder().decode(clean.stdout);
+        assert.equal(clean.code, 0, out);
+        assert.match(out, /removed 1 stale temp dir of dbhammer/);
+        assert.deepEqual(
+          [...Deno.readDirSync(tmp)].filter((e) => e.isDirectory),
+          [],
+        );
+      } finally {
+        await Deno.remove(tmp, { recursive: true });
+      }
+    },
+  });
+}
+
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  Deno.test({
+    name:
+      `process mode: a library script's run is undone on ${signal}, then it exits ${
+        signal === "SIGTERM" ? 143 : 130
+      }`,
+    ignore: !linux,
+    async fn(): Promise<void> {
+      await using db = await messagesDb();
+      const tmp = await Deno.makeTempDir();
+      try {
+        // Without setpriv, so that only the handler can end the hosts.
+        const { child, hosts } = await orchestrator(db.path, tmp, [
+          "--allow-read",
+          "--allow-write",
+          "--allow-env",
+          `--allow-run=${Deno.execPath()}`,
+        ]);
+        child.kill(signal);
+        const status = await child.status;
+        assert.equal(status.code, signal === "SIGTERM" ? 143 : 130);
+        await until("every host has ended", () => !hosts.some(isAlive));
+        assert.deepEqual([...Deno.readDirSync(tmp)].map((e) => e.name), [
+          "orchestrator.ts",
+        ]);
+        assert.equal(rowCount(db.path, "messages"), 0);
+      } finally {
+        await Deno.remove(tmp, { recursive: true });
+      }
+    },
+  });
+}
