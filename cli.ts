@@ -38,7 +38,7 @@ import { type FixtureDb, fixtureDb } from "./lib/fixture.ts";
 import { generateRows } from "./lib/generate_rows.ts";
 import { htmlReport } from "./lib/html_report.ts";
 import { insertRowsInParallel } from "./lib/insert_rows_in_parallel.ts";
-import { MAX_WRITERS, type RunOptions } from "./lib/plan.ts";
+import { MAX_WRITERS, type RunOptions, type RunProgress } from "./lib/plan.ts";
 import { integer } from "./lib/_validate.ts";
 import { probe, type ProbeLevel } from "./lib/probe.ts";
 import { formatReport, type Report } from "./lib/report.ts";
@@ -398,7 +398,7 @@ function parse(
   }
   try {
     const { values, positionals } = parseArgs({
-      args,
+      args: joinNegativeValues(args, options),
       options,
       strict: true,
       allowPositionals: command === "init",
@@ -416,6 +416,36 @@ function parse(
   }
 }
 
+/**
+ * `--writers -1` as `--writers=-1`: parseArgs takes a value that starts with
+ * a dash for an option, and its message ("ambiguous") would hide ours.
+ */
+function joinNegativeValues(
+  args: string[],
+  options: Record<string, { type: "string" | "boolean" }>,
+): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const name = args[i].startsWith("--") ? args[i].slice(2) : undefined;
+    const next = args[i + 1];
+    if (
+      name !== undefined && options[name]?.type === "string" &&
+      next !== undefined && /^-\d/.test(next)
+    ) {
+      joined.push(`${args[i]}=${next}`);
+      i++;
+    } else joined.push(args[i]);
+  }
+  return joined;
+}
+
+/** A flag's value as the message shows it: numbers bare, text quoted. */
+function shown(raw: unknown): string {
+  return /^-?\d+(\.\d+)?$/.test(String(raw))
+    ? String(raw)
+    : JSON.stringify(raw);
+}
+
 function int(
   values: Record<string, unknown>,
   name: string,
@@ -426,9 +456,7 @@ function int(
   const n = Number(raw);
   if (!/^\d+$/.test(String(raw)) || !Number.isSafeInteger(n) || n < min) {
     throw new UsageError(
-      `Invalid --${name}: ${
-        JSON.stringify(raw)
-      } (expected an integer ≥ ${min})`,
+      `Invalid --${name}: ${shown(raw)} (expected an integer ≥ ${min})`,
     );
   }
   return n;
@@ -443,7 +471,7 @@ function num(
   const n = Number(raw);
   if (String(raw).trim() === "" || !Number.isFinite(n) || n < 0) {
     throw new UsageError(
-      `Invalid --${name}: ${JSON.stringify(raw)} (expected a number ≥ 0)`,
+      `Invalid --${name}: ${shown(raw)} (expected a number ≥ 0)`,
     );
   }
   return n;
@@ -537,7 +565,10 @@ function onInterrupt(): Interrupt {
       if (!controller.signal.aborted) {
         interrupt.code = 128 + number;
         console.error(
-          paint(33, `dbhammer: ${signal}: stopping the run…`, true),
+          // From the start of the line: a progress line may be on it.
+          `${Deno.stderr.isTerminal() ? "\r\x1b[2K" : ""}${
+            paint(33, `dbhammer: ${signal}: stopping the run…`, true)
+          }`,
         );
         controller.abort(new Error(`interrupted by ${signal}`));
         return;
@@ -663,6 +694,30 @@ const paint = (code: number, text: string, err = false): string =>
     ? `\x1b[${code}m${text}\x1b[0m`
     : text;
 
+/** A progress line on stderr, redrawn in place; disposing clears it. */
+function progressLine(): Disposable & { show(p: RunProgress): void } {
+  const encoder = new TextEncoder();
+  let shown = false;
+  return {
+    show(p: RunProgress): void {
+      const seconds = p.elapsedMs / 1000;
+      const rate = seconds > 0 ? p.committed / seconds : 0;
+      Deno.stderr.writeSync(encoder.encode(
+        `\r\x1b[2K${
+          seconds.toFixed(1)
+        } s  commits ${p.committed}/${p.intended} (${
+          rate.toFixed(0)
+        }/s)  lock errors ${p.lockErrors}`,
+      ));
+      shown = true;
+    },
+    [Symbol.dispose](): void {
+      if (shown) Deno.stderr.writeSync(encoder.encode("\r\x1b[2K"));
+      shown = false;
+    },
+  };
+}
+
 async function runCommand(args: string[]): Promise<number> {
   const { values } = parse("run", args);
   if (values.help) {
@@ -700,6 +755,10 @@ async function runCommand(args: string[]): Promise<number> {
   using interrupt = onInterrupt();
   const { db, cleanup } = await target(values);
   interrupt.cleanup = cleanup;
+  // On a terminal only, and never into --json output: stderr, redrawn.
+  using progress = values.json || !Deno.stderr.isTerminal()
+    ? undefined
+    : progressLine();
   try {
     let report: Report;
     let deadline: DeadlineError | null = null;
@@ -710,6 +769,7 @@ async function runCommand(args: string[]): Promise<number> {
         ...options,
         table: (values.table as string | undefined) ?? "messages",
         writers,
+        onProgress: progress?.show,
         signal: interrupt.signal,
         // The CLI's own listener stops the run and reports what it did.
         handleSignals: false,
@@ -728,6 +788,7 @@ async function runCommand(args: string[]): Promise<number> {
         return interrupt.code;
       } else throw asUsage(error, db, values);
     }
+    progress?.[Symbol.dispose]();
     const lost = acknowledgement(db, report).lost.length;
     const rowsInTable = rowCount(db, report.settings.table);
     const breaches: string[] = [];
@@ -832,6 +893,13 @@ function asUsage(
     // The rows the CLI generates have one column, set by --column.
     .replace(/^Invalid rows: (".*" is not a column)/, "Invalid --column: $1")
     .replace(
+      /^Invalid rows: they lack column "(.*)" of (.*), which is NOT NULL without a default$/,
+      (_all, column: string, table: string) =>
+        `Invalid --table: ${table} needs a value for column "${column}" (NOT NULL without a default), and the CLI writes only --column ${
+          values?.column ?? "msg"
+        }: give "${column}" a default in the schema, or write it with --column ${column}`,
+    )
+    .replace(
       /\b(Invalid )(\w+)(\[\d+\])?:/,
       (all, invalid: string, name: string) =>
         FLAG_OF[name] === undefined ? all : `${invalid}${FLAG_OF[name]}:`,
@@ -911,7 +979,9 @@ async function probeCommand(args: string[]): Promise<number> {
         onLevelStart: (writers) => {
           if (progress) {
             Deno.stderr.writeSync(
-              encoder.encode(`\r… running ${writers} writers`),
+              encoder.encode(
+                `\r… running ${writers} writer${writers === 1 ? "" : "s"}`,
+              ),
             );
           }
         },

@@ -14,7 +14,14 @@ export const TICKET = 3;
 export const SERVING = 4;
 /** Index of the queue's holder: the id + 1 of the host with the turn, or 0. */
 export const HOLDER = 5;
-const HEADER = 6;
+/** Index of the count of operations that ended with a lock error. */
+export const LOCK_ERRORS = 6;
+/**
+ * Index of the count of commit numbers taken by operations that did not
+ * commit with them: `COMMITS` minus this is what has committed.
+ */
+export const UNCOMMITTED = 7;
+const HEADER = 8;
 // Per writer: its state, its operation's index, and (while it waits to
 // retry) that operation's tries so far and the family of its last lock error.
 const PER_WRITER = 3;

@@ -19,6 +19,7 @@ import {
 import {
   allocateShared,
   AtomicInts,
+  COMMITS,
   delay,
   describeState,
   FileInts,
@@ -27,11 +28,13 @@ import {
   heartbeatSlot,
   inTransaction,
   killedSlot,
+  LOCK_ERRORS,
   now,
   readProgress,
   type SharedInts,
   sharedLength,
   STOP,
+  UNCOMMITTED,
   WriterState,
 } from "./_shared.ts";
 import {
@@ -77,7 +80,12 @@ import {
   type UnfinishedWriter,
 } from "./errors.ts";
 import type { JournalMode } from "./fixture.ts";
-import { type HammerPlan, resolvePlan, type RunSettings } from "./plan.ts";
+import {
+  type HammerPlan,
+  PROGRESS_INTERVAL_MS,
+  resolvePlan,
+  type RunSettings,
+} from "./plan.ts";
 import {
   type Baseline,
   buildReport,
@@ -813,7 +821,7 @@ async function run(
       assignments,
       prepared,
       coordination,
-      signal,
+      plan,
       hosts,
     );
   } finally {
@@ -835,10 +843,12 @@ function orchestrate(
   assignments: WriterAssignment[],
   prepared: Prepared,
   coordination: Coordination,
-  signal: AbortSignal | undefined,
+  plan: HammerPlan,
   hosts: HostState[],
 ): Promise<Report> {
+  const { signal, onProgress } = plan;
   const { shared } = coordination;
+  const intended = assignments.reduce((n, w) => n + w.operations.length, 0);
   const outcomes: Outcome[] = [];
   const operationOf: OperationOf = (writer, seq) =>
     assignments[writer].operations[seq];
@@ -1077,6 +1087,7 @@ function orchestrate(
       if (settled) return false;
       settled = true;
       clearTimeout(deadline);
+      clearInterval(progress);
       signal?.removeEventListener("abort", onAbort);
       return true;
     };
@@ -1086,6 +1097,8 @@ function orchestrate(
         settled ||
         hosts.some((h) => h.status === "starting" || h.status === "running")
       ) return;
+      // The last progress is the writers' final count.
+      if (progress !== undefined) reportProgress();
       settleOnce();
       // Every host has ended: nothing waits for the queue any more.
       shared.store(STOP, 1);
@@ -1188,6 +1201,22 @@ function orchestrate(
       }
     };
 
+    let progress: ReturnType<typeof setInterval> | undefined;
+    const reportProgress = (): void => {
+      try {
+        onProgress?.({
+          elapsedMs: now() - startedAt,
+          committed: shared.load(COMMITS) - shared.load(UNCOMMITTED),
+          intended,
+          lockErrors: shared.load(LOCK_ERRORS),
+        });
+      } catch (error) {
+        abort(
+          error instanceof Error ? error : new Error(String(error)),
+        );
+      }
+    };
+
     const deadline = setTimeout(
       () =>
         stopAll(
@@ -1224,6 +1253,9 @@ function orchestrate(
           if (++ready === hosts.length) {
             startedAt = now();
             coordination.open();
+            if (onProgress !== undefined) {
+              progress = setInterval(reportProgress, PROGRESS_INTERVAL_MS);
+            }
           }
           break;
         case "setup-failed":

@@ -126,6 +126,13 @@ export interface RunOptions {
    */
   signal?: AbortSignal;
   /**
+   * Called about every {@linkcode PROGRESS_INTERVAL_MS} while the writers
+   * run, with the run's progress so far (for a progress line, as pgbench's
+   * `-P` prints), and once more with the final counts when every writer has
+   * ended. If it throws, the run is stopped and rejects with that error.
+   */
+  onProgress?: (progress: RunProgress) => void;
+  /**
    * What SIGINT (Ctrl-C) and SIGTERM do while the run is in progress. `true`:
    * the run is undone at once (its hosts killed, its temp files removed) and
    * the process exits with 130 or 143, as the signal would have ended it;
@@ -163,6 +170,31 @@ export interface RunOptions {
    */
   driver?: string | URL;
 }
+
+/** A run's progress while its writers run, as `onProgress` gets it. */
+export interface RunProgress {
+  /** Milliseconds since the writers started. */
+  elapsedMs: number;
+  /** Operations committed so far. */
+  committed: number;
+  /** Operations the run intends. */
+  intended: number;
+  /** Operations that ended with a lock error so far. */
+  lockErrors: number;
+}
+
+/**
+ * How often `onProgress` is called while the writers run, in milliseconds.
+ *
+ * @example The interval
+ * ```ts
+ * import { PROGRESS_INTERVAL_MS } from "@dbhammer/dbhammer";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(PROGRESS_INTERVAL_MS, 250);
+ * ```
+ */
+export const PROGRESS_INTERVAL_MS = 250;
 
 /** Insert rows into a table: what `insertRowsInParallel` runs. */
 export interface InsertWorkload {
@@ -470,6 +502,7 @@ export const RUN_OPTION_NAMES: readonly (keyof RunOptions)[] = [
   "deadlineMs",
   "crash",
   "signal",
+  "onProgress",
   "handleSignals",
   "strategy",
   "mode",
@@ -685,6 +718,11 @@ export function resolvePlan(plan: HammerPlan): RunSettings {
   }
   const busyTimeoutMs = strategy.busyTimeoutMs ?? 0;
   const journalMode = plan.journalMode ?? fixture?.settings.journalMode;
+  if (plan.onProgress !== undefined && typeof plan.onProgress !== "function") {
+    throw new TypeError(
+      `Invalid onProgress: expected a function, got ${typeof plan.onProgress}`,
+    );
+  }
   if (plan.handleSignals !== undefined) {
     checkBoolean("handleSignals", plan.handleSignals);
   }

@@ -505,7 +505,9 @@ export function formatReport(report: Report): string {
   row(
     "writers / threads",
     `${s.writers} / ${s.threads} ${
-      s.mode === "process" ? "processes" : "Workers"
+      s.mode === "process"
+        ? (s.threads === 1 ? "process" : "processes")
+        : (s.threads === 1 ? "Worker" : "Workers")
     } (${
       s.busyWait === "sqlite"
         ? "one writer each; SQLite's busy handler waits"

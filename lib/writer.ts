@@ -13,11 +13,13 @@ import {
 import {
   COMMITS,
   delay,
+  LOCK_ERRORS,
   now,
   setProgress,
   setRetrying,
   type SharedInts,
   STOP,
+  UNCOMMITTED,
   WriterState,
   type WriterStateValue,
 } from "./_shared.ts";
@@ -265,7 +267,13 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
 
   // Taken while this connection holds the write lock, so the numbers follow
   // the order in which transactions commit.
-  const nextCommit = (): number => shared.add(COMMITS, 1) + 1;
+  // Counted per operation: one it does not commit with is given back, for
+  // the run's progress.
+  let numbersTaken = 0;
+  const nextCommit = (): number => {
+    numbersTaken++;
+    return shared.add(COMMITS, 1) + 1;
+  };
 
   async function crashPoint(
     index: number,
@@ -539,6 +547,7 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
     let attempts = 0;
     let result: TransactionResult | null = null;
     let ended = false;
+    numbersTaken = 0;
     let failure: ClassifiedError | null = null;
     // Whether anything (a rollback, a lock's release) ran after `clock`.
     let after = false;
@@ -617,6 +626,12 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
       after = false;
     }
     const endMs = after ? now() : clock;
+    // The run's progress: lock errors so far, and commits that are not.
+    const unused = numbersTaken - (failure === null ? 1 : 0);
+    if (unused > 0) shared.add(UNCOMMITTED, unused);
+    if (failure !== null && failure.outcome !== "error") {
+      shared.add(LOCK_ERRORS, 1);
+    }
     ctx.record({
       writer: id,
       seq: op.seq,

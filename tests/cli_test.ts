@@ -272,6 +272,13 @@ Deno.test("cli: bad usage and bad input exit 2 naming the flag or file", async (
     "CREATE TABLE messages(id INTEGER PRIMARY KEY, body TEXT);",
   );
   const corrupt = await corruptDatabase(dir.path);
+  const twoColumns = join(dir.path, "two.db");
+  {
+    await using db = await fixtureDb({
+      sql: "CREATE TABLE t (a TEXT, b TEXT NOT NULL)",
+    });
+    await Deno.copyFile(db.path, twoColumns);
+  }
   const cases: [string[], RegExp][] = [
     [[], /Usage:/],
     [
@@ -285,7 +292,19 @@ Deno.test("cli: bad usage and bad input exit 2 naming the flag or file", async (
     [["hammer"], /Unknown command: hammer/],
     [["run", "--bogus", "1"], /Unknown option '--bogus'/],
     [["run", "--writers", "abc"], /Invalid --writers: "abc"/],
-    [["run", "--writers", "0"], /Invalid --writers: "0"/],
+    [["run", "--writers", "0"], /Invalid --writers: 0 \(expected/],
+    [
+      ["run", "--writers", "-1"],
+      /^dbhammer: Invalid --writers: -1 \(expected an integer ≥ 1\)$/m,
+    ],
+    [
+      ["run", "--busy-timeout", "-5"],
+      /^dbhammer: Invalid --busy-timeout: -5 \(expected an integer ≥ 0\)$/m,
+    ],
+    [
+      ["run", "--db", twoColumns, "--table", "t", "--column", "a"],
+      /Invalid --table: t needs a value for column "b" \(NOT NULL without a default\), and the CLI writes only --column a: give "b" a default in the schema, or write it with --column b/,
+    ],
     [["run", "--strategy", "magic"], /Invalid --strategy: "magic"/],
     [["run", "--journal", "sideways"], /Invalid --journal: "sideways"/],
     [
@@ -641,4 +660,84 @@ Deno.test({
       await chattr("-i", path);
     }
   },
+});
+
+const hasScript = await new Deno.Command("script", { args: ["--version"] })
+  .output().then((o) => o.success, () => false);
+
+Deno.test({
+  name:
+    "cli run: a progress line on a terminal's stderr, redrawn; none when piped or with --json",
+  ignore: !hasScript,
+  async fn(): Promise<void> {
+    // 40 transactions holding the lock 30 ms each, one after another: the
+    // run lasts over a second, longer than the progress interval.
+    const args = [
+      "run",
+      "--rows",
+      "40",
+      "--writers",
+      "4",
+      "--hold",
+      "30",
+      "--busy-timeout",
+      "5000",
+    ];
+    // `script` gives the command a terminal (a pty) for stdin, stdout and
+    // stderr; what it printed comes back on script's stdout.
+    const onTerminal = async (extra: string[] = []) => {
+      const quoted = ["run", "-A", CLI, ...args, ...extra].map((a) => `'${a}'`)
+        .join(" ");
+      const output = await new Deno.Command("script", {
+        args: ["-qec", `'${Deno.execPath()}' ${quoted}`, "/dev/null"],
+        env: { NO_COLOR: "1" },
+      }).output();
+      return {
+        code: output.code,
+        text: new TextDecoder().decode(output.stdout),
+      };
+    };
+    const output = await onTerminal();
+    const text = output.text;
+    assert.equal(output.code, 0, text);
+    const lines = text.split("\r\x1b[2K").slice(1, -1);
+    assert.ok(lines.length >= 2, text);
+    for (const line of lines) {
+      assert.match(
+        line,
+        /^\d+\.\d s  commits \d+\/40 \(\d+\/s\)  lock errors 0$/,
+      );
+    }
+    assert.match(text, /done\/intended: +40\/40 operations/);
+    const json = await onTerminal(["--json"]);
+    assert.equal(json.code, 0, json.text);
+    assert.doesNotMatch(json.text, /commits \d+\/40/);
+    assert.equal(JSON.parse(json.text.trim()).ok, 40);
+    const piped = await cli(args);
+    assert.equal(piped.code, 0, piped.stderr);
+    assert.equal(piped.stderr, "");
+    assert.doesNotMatch(piped.stdout, /commits \d+\/40/);
+  },
+});
+
+Deno.test("cli: each command's --help shows its own flags only; --help names how to install the command", async () => {
+  for (
+    const [command, own, other] of [
+      ["run", "--max-lost N", "--levels LIST"],
+      ["probe", "--levels LIST", "--max-lost N"],
+      ["init", "--import SPEC", "--writers N"],
+      ["clean", "--dry-run", "--writers N"],
+    ]
+  ) {
+    const result = await cli([command, "--help"]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, new RegExp(`^Usage: dbhammer ${command}`));
+    assert.ok(result.stdout.includes(own), `${command}: ${own}`);
+    assert.ok(!result.stdout.includes(other), `${command}: ${other}`);
+  }
+  const all = await cli(["--help"]);
+  assert.match(
+    all.stdout,
+    /Install the dbhammer command: deno install -g -A -n dbhammer .*cli\.ts/,
+  );
 });

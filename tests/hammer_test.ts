@@ -18,6 +18,7 @@ import {
   none,
   type Report,
   RunAbortedError,
+  type RunProgress,
 } from "../mod.ts";
 import { DatabaseSync } from "node:sqlite";
 import { setTimeout as delay } from "node:timers/promises";
@@ -677,4 +678,57 @@ console.log(JSON.stringify(report.hosts.map((h) => [h.status, h.error])));`;
   const hosts = JSON.parse(new TextDecoder().decode(output.stdout));
   assert.deepEqual(hosts[0][0], "crashed");
   assert.match(hosts[0][1], /writer 0 threw/);
+});
+
+Deno.test("hammer() reports progress while the writers run, and the final counts last", async () => {
+  for (const mode of ["worker", "process"] as const) {
+    await using db = await messagesDb();
+    const seen: RunProgress[] = [];
+    const report = await hammer({
+      db,
+      workload: { kind: "insert", table: "messages", rows: generateRows(8) },
+      writers: 4,
+      // 8 transactions holding the lock 150 ms each, one after another: the
+      // run lasts over a second, so progress is reported during it.
+      holdMs: 150,
+      busyTimeoutMs: 10_000,
+      mode,
+      onProgress: (p) => seen.push(p),
+    });
+    assert.ok(seen.length >= 2, `${seen.length} progress reports`);
+    const last = seen.at(-1)!;
+    assert.deepEqual(
+      [last.committed, last.lockErrors, last.intended],
+      [report.ok, report.lockErrors, report.intended],
+    );
+    for (let i = 1; i < seen.length; i++) {
+      assert.ok(seen[i].committed >= seen[i - 1].committed);
+      assert.ok(seen[i].elapsedMs >= seen[i - 1].elapsedMs);
+    }
+    // Before the end, fewer than all had committed.
+    assert.ok(seen[0].committed < 8);
+  }
+  // With lock errors: the final count is the report's.
+  await using db = await messagesDb();
+  const seen: RunProgress[] = [];
+  const report = await hammer({
+    db,
+    workload: { kind: "insert", table: "messages", rows: generateRows(6) },
+    writers: 3,
+    holdMs: 300,
+    busyTimeoutMs: 0,
+    onProgress: (p) => seen.push(p),
+  });
+  assert.ok(report.lockErrors > 0);
+  assert.equal(seen.at(-1)!.lockErrors, report.lockErrors);
+  assert.equal(seen.at(-1)!.committed, report.ok);
+  await assert.rejects(
+    hammer({
+      db,
+      workload: { kind: "insert", table: "messages", rows: generateRows(2) },
+      onProgress: "yes" as never,
+    }),
+    TypeError,
+    "Invalid onProgress: expected a function, got string",
+  );
 });

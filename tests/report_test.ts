@@ -170,3 +170,13 @@ Deno.test("a report names extended codes: a UNIQUE violation is SQLITE_CONSTRAIN
   assert.match(htmlReport(report), /SQLITE_CONSTRAINT_UNIQUE/);
   assert.doesNotMatch(htmlReport(report), /SQLITE_2067/);
 });
+
+Deno.test("formatReport() says one Worker, not 1 Workers", async () => {
+  await using db = await messagesDb();
+  const report = await insertRowsInParallel(db, generateRows(2), {
+    table: "messages",
+    threads: 1,
+    busyTimeoutMs: 5000,
+  });
+  assert.match(formatReport(report), /writers \/ threads: +2 \/ 1 Worker \(/);
+});
