@@ -705,7 +705,7 @@ Deno.test({
     for (const line of lines) {
       assert.match(
         line,
-        /^\d+\.\d s  commits \d+\/40 \(\d+\/s\)  lock errors 0$/,
+        /^\d+\.\d s {2}commits \d+\/40 \(\d+\/s\) {2}lock errors 0$/,
       );
     }
     assert.match(text, /done\/intended: +40\/40 operations/);
