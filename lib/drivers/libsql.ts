@@ -18,7 +18,10 @@
  *
  * @module
  */
-import Database from "libsql";
+// A full specifier, not the import map's: a remote importer (HTTP) has no
+// import map of this package's to resolve a bare "libsql" with.
+// deno-lint-ignore no-import-prefix
+import Database from "npm:libsql@0.5.29";
 import type { Driver, DriverConnection } from "../driver.ts";
 
 interface LibsqlStatement {
