@@ -284,7 +284,8 @@ const INIT_FLAGS: Flag[] = [
     name: "import",
     type: "string",
     value: "SPEC",
-    default: `jsr:@dbhammer/dbhammer@^${denoJson.version}`,
+    default:
+      "the dbhammer running init: its jsr: specifier, HTTP URL or file URL",
     help: "where the scaffolded test imports dbhammer from",
   },
 ];
@@ -325,16 +326,35 @@ const COMMANDS: Record<
   },
 };
 
+/** This package's name on JSR, when this CLI was loaded from there. */
+function jsrPackage(): string | null {
+  const jsr = /^https:\/\/jsr\.io\/(@[^/]+\/[^/]+)\/[^/]+\/cli\.ts$/.exec(
+    import.meta.url,
+  );
+  return jsr === null ? null : jsr[1];
+}
+
 /** How to install this very CLI as a `dbhammer` command. */
 function installLine(): string {
   const url = import.meta.url;
-  const jsr = /^https:\/\/jsr\.io\/(@[^/]+\/[^/]+)\/[^/]+\/cli\.ts$/.exec(url);
+  const jsr = jsrPackage();
   const spec = jsr !== null
-    ? `jsr:${jsr[1]}/cli`
+    ? `jsr:${jsr}/cli`
     : url.startsWith("file:")
     ? fileURLToPath(url)
     : url;
   return `deno install -g -A -n dbhammer ${spec}`;
+}
+
+/**
+ * Where a scaffolded test imports dbhammer from: the dbhammer running this
+ * CLI (its jsr: specifier, or mod.ts beside this file by HTTP or file URL),
+ * so the test runs as it is, before and after publication.
+ */
+function selfSpecifier(): string {
+  const jsr = jsrPackage();
+  if (jsr !== null) return `jsr:${jsr}@^${denoJson.version}`;
+  return new URL("./mod.ts", import.meta.url).href;
 }
 
 const EXIT_CODES =
@@ -1057,7 +1077,7 @@ async function initCommand(args: string[]): Promise<number> {
     );
   }
   let importSpecifier = (values.import as string | undefined) ??
-    `jsr:@dbhammer/dbhammer@^${denoJson.version}`;
+    selfSpecifier();
   if (/^\.\.?[\\/]/.test(importSpecifier)) {
     // A relative path means from here; the test imports it from tests/.
     const path = relative(join(dir, "tests"), resolve(importSpecifier))

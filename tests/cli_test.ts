@@ -741,3 +741,26 @@ Deno.test("cli: each command's --help shows its own flags only; --help names how
     /Install the dbhammer command: deno install -g -A -n dbhammer .*cli\.ts/,
   );
 });
+
+Deno.test("cli init: with no --import, the test imports the dbhammer that ran init, and the printed command passes from where the user is", async () => {
+  await using dir = await tempDir();
+  const project = join(dir.path, "proj");
+  await Deno.mkdir(project);
+  // From the folder above the project, as `init proj`.
+  const init = await cli(["init", "proj"], dir.path);
+  assert.equal(init.code, 0, init.stderr);
+  const test = await Deno.readTextFile(
+    join(project, "tests", "messages_concurrency_test.ts"),
+  );
+  assert.ok(test.includes(`from "${MOD}"`), test);
+  const next = init.stdout.match(/^next: (deno test .+)$/m)?.[1];
+  assert.equal(next, "deno test -A proj/tests/messages_concurrency_test.ts");
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: next!.split(" ").slice(1),
+    cwd: dir.path,
+    env: { NO_COLOR: "1" },
+  }).output();
+  const text = new TextDecoder().decode(output.stdout);
+  assert.equal(output.code, 0, text + new TextDecoder().decode(output.stderr));
+  assert.match(text, /ok \| 3 passed/);
+});
