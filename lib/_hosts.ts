@@ -52,32 +52,77 @@ export function countWhileStuck(stillStuck: () => boolean): void {
 const WORKER_URL = new URL("./host.ts", import.meta.url);
 const PROCESS_URL = new URL("./host_process.ts", import.meta.url);
 
-/** Starts a host in a Worker. */
-export function spawnWorkerHost(id: number, events: HostEvents): HostHandle {
+/**
+ * Resolves once a host Worker of this process has loaded its module. Under
+ * `deno test` each Worker type-checks its module as it loads, all of them
+ * at once on a fresh cache; the first one's check is cached, so the others
+ * start after it and print no check of their own.
+ */
+let firstLoaded: Promise<void> | null = null;
+let loaded = false;
+
+function startWorker(
+  id: number,
+  events: HostEvents,
+  onLoaded?: () => void,
+): Worker {
   const worker = new Worker(WORKER_URL, {
     type: "module",
     name: `dbhammer-host-${id}`,
   });
-  const handle: HostHandle = {
-    start: (init) => worker.postMessage(init),
-    kill: () => {
-      worker.terminate();
-      live.delete(handle);
-    },
-    closed: Promise.resolve(),
-  };
-  live.add(handle);
   worker.addEventListener("message", (event: MessageEvent<HostMessage>) => {
-    events.message(event.data);
+    if (event.data?.type === "loaded") onLoaded?.();
+    else events.message(event.data);
   });
   const onError = (event: Event): void => {
     event.preventDefault();
+    onLoaded?.();
     events.failure(
       event instanceof ErrorEvent ? event.message : "message could not be read",
     );
   };
   worker.addEventListener("error", onError);
   worker.addEventListener("messageerror", onError);
+  return worker;
+}
+
+/** Starts a host in a Worker. */
+export function spawnWorkerHost(id: number, events: HostEvents): HostHandle {
+  let worker: Worker | null = null;
+  let init: HostInit | null = null;
+  let killed = false;
+  const create = (onLoaded?: () => void): void => {
+    if (killed) return;
+    worker = startWorker(id, events, onLoaded);
+    if (init !== null) worker.postMessage(init);
+  };
+  // The first Worker opens the gate once it has loaded, failed or been
+  // killed: the others never wait for a Worker that will not load.
+  let openGate: (() => void) | undefined;
+  if (loaded) create();
+  else if (firstLoaded === null) {
+    firstLoaded = new Promise<void>((resolve) => {
+      openGate = () => {
+        loaded = true;
+        resolve();
+      };
+    });
+    create(openGate);
+  } else firstLoaded.then(() => create());
+  const handle: HostHandle = {
+    start: (message) => {
+      init = message;
+      worker?.postMessage(message);
+    },
+    kill: () => {
+      killed = true;
+      openGate?.();
+      worker?.terminate();
+      live.delete(handle);
+    },
+    closed: Promise.resolve(),
+  };
+  live.add(handle);
   return handle;
 }
 

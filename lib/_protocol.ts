@@ -145,6 +145,8 @@ export type HostMessage =
   | { type: "crash-point"; writer: number }
   /** Code in the host called `Deno.exit` (a Worker ends without an event). */
   | { type: "exit"; code: number }
+  /** A Worker host's module has loaded (sent before anything else). */
+  | { type: "loaded" }
   /** A Worker host met an uncaught error and closed itself. */
   | { type: "uncaught"; message: string }
   | { type: "done"; hostId: number };

@@ -45,6 +45,9 @@ self.addEventListener("unhandledrejection", (event) => {
   );
 });
 
+// Loaded (and, under deno test, type-checked): the other hosts may start.
+self.postMessage({ type: "loaded" } satisfies HostMessage);
+
 self.onmessage = (event: MessageEvent<HostInit>) => {
   const init = event.data;
   if (init?.type !== "init" || init.shared === null) return;
