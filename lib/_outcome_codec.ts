@@ -16,7 +16,7 @@ const KINDS: OutcomeKind[] = [
 ];
 const KIND_INDEX = new Map(KINDS.map((kind, i) => [kind, i]));
 /** Numbers per outcome in `fixed`. */
-const FIELDS = 13;
+const FIELDS = 15;
 
 /** A batch of outcomes as plain numbers (and the rare message). */
 export interface PackedOutcomes {
@@ -51,6 +51,8 @@ function writeFields(
   fixed[f + 10] = orNaN(o.read);
   fixed[f + 11] = orNaN(o.wrote);
   fixed[f + 12] = o.rowids.length;
+  fixed[f + 13] = orNaN(o.lockAtMs);
+  fixed[f + 14] = orNaN(o.commitAtMs);
 }
 
 /** Reads back the outcome {@linkcode writeFields} wrote at `f`. */
@@ -74,6 +76,8 @@ function readFields(
     endMs: orNull(fixed[f + 6]),
     lockWaitMs: fixed[f + 7],
     txMs: fixed[f + 8],
+    lockAtMs: orNull(fixed[f + 13]),
+    commitAtMs: orNull(fixed[f + 14]),
     commitSeq: orNull(fixed[f + 9]),
     rowids,
     fingerprints,

@@ -981,6 +981,8 @@ function orchestrate(
     const addOutcome = (o: Outcome): void => {
       o.startMs = o.startMs === null ? null : o.startMs - startedAt;
       o.endMs = o.endMs === null ? null : o.endMs - startedAt;
+      o.lockAtMs = o.lockAtMs === null ? null : o.lockAtMs - startedAt;
+      o.commitAtMs = o.commitAtMs === null ? null : o.commitAtMs - startedAt;
       outcomes.push(o);
     };
 
@@ -1037,6 +1039,8 @@ function orchestrate(
             endMs: null,
             lockWaitMs: 0,
             txMs: 0,
+            lockAtMs: null,
+            commitAtMs: null,
             commitSeq: null,
             rowids: [],
             read: null,

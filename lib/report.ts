@@ -48,6 +48,18 @@ export interface Outcome {
   lockWaitMs: number;
   /** Time spent inside transactions, over all attempts. */
   txMs: number;
+  /**
+   * When the operation's last attempt surely held the write lock: from
+   * `lockAtMs` (the statement that took it, BEGIN IMMEDIATE/EXCLUSIVE or the
+   * first write, had returned) to `commitAtMs` (COMMIT was called), in ms
+   * since the run started. The real tenure is a little longer on each side,
+   * so two operations' spans never overlap. `null` where it cannot be told:
+   * a write outside a transaction, a task in a deferred transaction, or an
+   * attempt that never reached COMMIT.
+   */
+  lockAtMs: number | null;
+  /** See {@linkcode Outcome.lockAtMs}. */
+  commitAtMs: number | null;
   /** Position in commit order (1 = first commit of the run), for `ok` operations. */
   commitSeq: number | null;
   /** Rowids of the inserted rows, for `ok` operations. */

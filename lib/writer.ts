@@ -219,6 +219,13 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
   const crash = settings.crash?.writer === id ? settings.crash : null;
   const holdMs = holdFor(settings, id);
   let lockWaitMs = 0;
+  // The attempt's certain lock tenure: from the moment a statement that
+  // takes the write lock returned, to the moment COMMIT was called.
+  let lockAtMs: number | null = null;
+  let commitAtMs: number | null = null;
+  const lockTaken = (): void => {
+    lockAtMs ??= now();
+  };
 
   const state = (value: WriterStateValue): void =>
     setProgress(shared, id, value);
@@ -294,7 +301,10 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
     state(WriterState.acquiring);
     await step(() => begin.run(), true, WriterState.acquiring);
     const holdsRead = settings.transaction !== "deferred";
-    if (holdsRead) state(WriterState.holding);
+    if (holdsRead) {
+      lockTaken();
+      state(WriterState.holding);
+    }
     return holdsRead;
   }
 
@@ -314,6 +324,7 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
     alive();
     const commitSeq = nextCommit();
     if (commitNow) {
+      commitAtMs = now();
       state(WriterState.committing);
       await step(() => commit.run(), true, WriterState.committing);
     }
@@ -333,6 +344,7 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
         WriterState.acquiring,
       );
       holdsRead = true;
+      lockTaken();
       state(WriterState.holding);
       rowids.push(Number(result.lastInsertRowid));
     }
@@ -386,6 +398,8 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
         };
       }
       if (connection.inTransaction) rollback.run();
+      lockAtMs = null;
+      commitAtMs = null;
       return await insertRows(op, index);
     }
   }
@@ -396,7 +410,10 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
   ): TransactionResult {
     state(WriterState.acquiring);
     begin.run();
-    if (settings.transaction !== "deferred") state(WriterState.holding);
+    if (settings.transaction !== "deferred") {
+      lockTaken();
+      state(WriterState.holding);
+    }
     // Sized up front and filled by index: at a fast commit's rate a growing
     // array per operation was a measurable share of the writer's own work
     // (WAL/NORMAL, one writer: about 0.5 µs of 21 on tmpfs).
@@ -404,6 +421,7 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
     const rowids: number[] = new Array(rows.length);
     for (let i = 0; i < rows.length; i++) {
       const result = insert!.run(...rows[i]);
+      lockTaken();
       state(WriterState.holding);
       rowids[i] = Number(result.lastInsertRowid);
     }
@@ -413,6 +431,7 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
       done.rowids = rowids;
       done.commitSeq = commitSeq;
     }
+    commitAtMs = now();
     state(WriterState.committing);
     commit.run();
     return { rowids, read: null, wrote: null, commitSeq };
@@ -442,7 +461,11 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
       !transaction,
       WriterState.acquiring,
     );
-    if (transaction) state(WriterState.holding);
+    // Without a transaction the write was its own: its tenure is unknown.
+    if (transaction) {
+      lockTaken();
+      state(WriterState.holding);
+    }
     const commitSeq = await finish(index, false, transaction);
     return { rowids: [], read, wrote: read + by, commitSeq };
   }
@@ -457,6 +480,7 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
       !holdsRead,
       WriterState.acquiring,
     );
+    lockTaken();
     state(WriterState.holding);
     const parentId = Number(parent.lastInsertRowid);
     for (let i = 0; i < settings.parentChildren!.children; i++) {
@@ -554,6 +578,8 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
     for (;;) {
       attempts++;
       failure = null;
+      lockAtMs = null;
+      commitAtMs = null;
       try {
         if (strategy.queue || strategy.fileLock) {
           const waitStart = clock;
@@ -643,6 +669,8 @@ export async function runWriter(ctx: WriterContext): Promise<void> {
       endMs,
       lockWaitMs,
       txMs,
+      lockAtMs: commitAtMs === null ? null : lockAtMs,
+      commitAtMs: lockAtMs === null ? null : commitAtMs,
       commitSeq: result?.commitSeq ?? null,
       rowids: result?.rowids ?? [],
       read: result?.read ?? null,

@@ -63,6 +63,8 @@ function writtenBy(
       endMs: key + 1,
       lockWaitMs: 0,
       txMs: 1,
+      lockAtMs: null,
+      commitAtMs: null,
       commitSeq: ok ? next + 1 : null,
       rowids: ok ? [rowids[next++]] : [],
       read: null,

@@ -342,3 +342,72 @@ Deno.test("task: each failed operation reports its own error text, from Workers 
     assert.equal(rowCount(db, "messages"), 8, mode);
   }
 });
+
+Deno.test("lock tenure: each commit's [lockAtMs, commitAtMs] follows the last one's, though whole operations overlap", async (t) => {
+  const cases: {
+    mode: "worker" | "process";
+    transaction: TransactionMode;
+    workload: "insert" | "counter";
+  }[] = [
+    { mode: "worker", transaction: "deferred", workload: "insert" },
+    { mode: "worker", transaction: "immediate", workload: "counter" },
+    { mode: "process", transaction: "deferred", workload: "insert" },
+  ];
+  for (const { mode, transaction, workload } of cases) {
+    await t.step(`${mode}, ${transaction}, ${workload}`, async () => {
+      await using db = await messagesDb();
+      const report = await hammer({
+        db,
+        workload: workload === "insert"
+          ? {
+            kind: "insert",
+            table: "messages",
+            rows: Array.from({ length: 12 }, (_, i) => ({ msg: `m${i}` })),
+          }
+          : { kind: "counter", increments: 2 },
+        writers: 6,
+        mode,
+        transaction,
+        holdMs: 15, // inside the tenure: every operation waits for others'
+        strategy: busyTimeout(5000),
+      });
+      assert.equal(report.ok, 12, formatReport(report));
+      const ok = report.outcomes.filter((o) => o.outcome === "ok")
+        .sort((a, b) => a.commitSeq! - b.commitSeq!);
+      for (const o of ok) {
+        assert.ok(o.lockAtMs !== null && o.commitAtMs !== null, `${o.writer}`);
+        assert.ok(o.startMs! <= o.lockAtMs && o.commitAtMs <= o.endMs!);
+        assert.ok(o.commitAtMs - o.lockAtMs >= 14.9, "the hold is inside");
+      }
+      for (let i = 1; i < ok.length; i++) {
+        assert.ok(
+          ok[i].lockAtMs! > ok[i - 1].commitAtMs!,
+          `commit #${ok[i].commitSeq} took the lock at ${
+            ok[i].lockAtMs
+          } ms, before #${ok[i - 1].commitSeq} called COMMIT at ${
+            ok[i - 1].commitAtMs
+          } ms`,
+        );
+      }
+      // Whole operations do overlap: every writer's first one starts at the
+      // barrier, and the first to commit holds the lock for 15 ms.
+      const firsts = ok.filter((o) => o.seq === 0);
+      assert.ok(firsts[1].startMs! < firsts[0].endMs!);
+    });
+  }
+});
+
+Deno.test("lock tenure: unknown where the write is its own transaction", async () => {
+  await using db = await fixtureDb();
+  const report = await hammer({
+    db,
+    workload: { kind: "counter", increments: 2, transaction: false },
+    writers: 2,
+    strategy: busyTimeout(5000),
+  });
+  assert.ok(report.ok > 0);
+  for (const o of report.outcomes) {
+    assert.equal(o.lockAtMs, null);
+    assert.equal(o.commitAtMs, null);
+  }
+});
