@@ -6,6 +6,7 @@
  */
 import { codeName } from "./_errors.ts";
 import type { RunSettings } from "./plan.ts";
+import denoJson from "../deno.json" with { type: "json" };
 
 /**
  * How an operation ended: `ok` (committed), `busy` (SQLITE_BUSY family),
@@ -196,6 +197,10 @@ export interface Report {
   settings: RunSettings;
   /** SQLite library version. */
   sqliteVersion: string;
+  /** dbhammer's version. */
+  dbhammerVersion: string;
+  /** Deno's version, where the run ran. */
+  denoVersion: string;
   /** When the run started (ISO 8601). */
   startedAt: string;
   /** The table before the run. */
@@ -411,6 +416,8 @@ export function buildReport(input: ReportInput): Report {
   return {
     settings: input.settings,
     sqliteVersion: input.sqliteVersion,
+    dbhammerVersion: denoJson.version,
+    denoVersion: Deno.version.deno,
     startedAt: new Date(input.startedAtMs).toISOString(),
     baseline: input.baseline,
     intended: outcomes.length,

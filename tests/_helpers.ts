@@ -17,6 +17,15 @@ export async function messagesDb(options?: FixtureOptions): Promise<FixtureDb> {
   return db;
 }
 
+/** A temp folder, removed with what is in it when disposed. */
+export async function tempDir(): Promise<AsyncDisposable & { path: string }> {
+  const path = await Deno.makeTempDir({ prefix: "dbhammer-test-" });
+  return {
+    path,
+    [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }),
+  };
+}
+
 /**
  * Asserts that between two turns of anyone in `turns` (in the order the
  * turns were taken), nobody else had two: every waiting writer got its turn

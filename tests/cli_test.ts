@@ -18,6 +18,7 @@ import {
   chattr,
   corruptDatabase,
   holdLock,
+  tempDir,
 } from "./_helpers.ts";
 
 const CLI = new URL("../cli.ts", import.meta.url).pathname;
@@ -46,14 +47,6 @@ async function cli(
     code: output.code,
     stdout: decoder.decode(output.stdout),
     stderr: decoder.decode(output.stderr),
-  };
-}
-
-async function tempDir(): Promise<AsyncDisposable & { path: string }> {
-  const path = await Deno.makeTempDir({ prefix: "dbhammer-cli-" });
-  return {
-    path,
-    [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }),
   };
 }
 
@@ -598,7 +591,8 @@ Deno.test("cli init: a deno.json it cannot edit leaves the scaffold whole and sa
     await Deno.readTextFile(
       join(dir.path, "tests", "orders_concurrency_test.ts"),
     ),
-    /from "jsr:@dbhammer\/dbhammer@\^0\.1\.0"/,
+    // The dbhammer that ran init (issue 18.3), not an unpublished jsr: one.
+    new RegExp(`from "${MOD.replaceAll(".", "\\.")}"`),
   );
 });
 
