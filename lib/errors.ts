@@ -99,6 +99,7 @@ export class DatabaseError extends Error {
  * @example Catch a run that passed its deadline
  * ```ts
  * import { createTable, DeadlineError, fixtureDb, generateRows, insertRowsInParallel } from "@dbhammer/dbhammer";
+ * import assert from "node:assert/strict";
  *
  * await using db = await fixtureDb();
  * createTable(db, { name: "messages", columns: { msg: "TEXT" } });
@@ -106,7 +107,8 @@ export class DatabaseError extends Error {
  *   await insertRowsInParallel(db, generateRows(2), { table: "messages", holdMs: 5000, deadlineMs: 300 });
  * } catch (error) {
  *   if (!(error instanceof DeadlineError)) throw error;
- *   console.log(error.message, error.report.ok);
+ *   assert.match(error.message, /deadline/);
+ *   assert.equal(error.report.ok, 0); // the first writer still holds the lock
  * }
  * ```
  */
@@ -139,6 +141,7 @@ export class DeadlineError extends Error {
  * @example Stop a run from outside
  * ```ts
  * import { createTable, fixtureDb, generateRows, insertRowsInParallel, RunAbortedError } from "@dbhammer/dbhammer";
+ * import assert from "node:assert/strict";
  *
  * await using db = await fixtureDb();
  * createTable(db, { name: "messages", columns: { msg: "TEXT" } });
@@ -150,7 +153,8 @@ export class DeadlineError extends Error {
  *   });
  * } catch (error) {
  *   if (!(error instanceof RunAbortedError)) throw error;
- *   console.log(error.message, error.report.ok);
+ *   assert.match(error.message, /aborted/);
+ *   assert.equal(error.report.ok, 0);
  * }
  * ```
  */

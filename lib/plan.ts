@@ -460,8 +460,9 @@ export const DEFAULT_MAX_THREADS: number = Math.max(
  * @example The limit
  * ```ts
  * import { MAX_THREADS } from "@dbhammer/dbhammer";
+ * import assert from "node:assert/strict";
  *
- * console.log(MAX_THREADS); // 1024
+ * assert.equal(MAX_THREADS, 1024);
  * ```
  */
 export const MAX_THREADS = 1024;
