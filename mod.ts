@@ -25,16 +25,118 @@
  *
  * @module
  */
-export * from "./lib/fixture.ts";
-export * from "./lib/table.ts";
-export * from "./lib/generate_rows.ts";
-export * from "./lib/plan.ts";
-export * from "./lib/probe.ts";
-export * from "./lib/hammer.ts";
-export * from "./lib/insert_rows_in_parallel.ts";
-export * from "./lib/report.ts";
-export * from "./lib/html_report.ts";
-export * from "./lib/assert.ts";
-export * from "./lib/errors.ts";
-export * from "./lib/strategies.ts";
-export * from "./lib/driver.ts";
+export {
+  type DbLike,
+  FixtureDb,
+  fixtureDb,
+  type FixtureOptions,
+  type FixtureSettings,
+  JOURNAL_MODES,
+  type JournalMode,
+  type Synchronous,
+  SYNCHRONOUS_MODES,
+} from "./lib/fixture.ts";
+export {
+  createTable,
+  dropTable,
+  insertRows,
+  type Row,
+  rowCount,
+  type RowFilter,
+  type SqlValue,
+  type TableSpec,
+} from "./lib/table.ts";
+export { generateRows, type GenerateRowsOptions } from "./lib/generate_rows.ts";
+export {
+  type CounterSettings,
+  type CounterWorkload,
+  type CrashSpec,
+  DEFAULT_COUNTER_WRITERS,
+  DEFAULT_DEADLINE_MS,
+  DEFAULT_MAX_THREADS,
+  DEFAULT_MAX_WRITERS,
+  type HammerPlan,
+  type InsertWorkload,
+  MAX_THREADS,
+  MAX_WRITERS,
+  type ParentChildrenSettings,
+  type ParentChildrenWorkload,
+  PROGRESS_INTERVAL_MS,
+  type RunOptions,
+  type RunProgress,
+  type RunSettings,
+  type TaskContext,
+  type TaskSettings,
+  type TaskWorkload,
+  type TransactionMode,
+  type Workload,
+} from "./lib/plan.ts";
+export { hammer, liveHosts } from "./lib/hammer.ts";
+export {
+  type InsertOptions,
+  insertRowsInParallel,
+} from "./lib/insert_rows_in_parallel.ts";
+export {
+  probe,
+  type ProbeInsertWorkload,
+  type ProbeLevel,
+  type ProbeOptions,
+  type ProbePlan,
+  type ProbeResult,
+  type ProbeWorkload,
+} from "./lib/probe.ts";
+export {
+  type Baseline,
+  type CounterSummary,
+  type ErrorCount,
+  formatReport,
+  type HostStatus,
+  type HostSummary,
+  type LatencySummary,
+  type Outcome,
+  type OutcomeKind,
+  type Report,
+  type StrategySummary,
+  type WriterSummary,
+} from "./lib/report.ts";
+export { htmlReport } from "./lib/html_report.ts";
+export {
+  assertAcknowledged,
+  assertAllOrNothing,
+  assertCounter,
+  assertIntegrity,
+  assertLockErrors,
+  assertNoLockErrors,
+  assertRowCount,
+  assertRowOrder,
+  type LockErrorBounds,
+  type RowOrder,
+} from "./lib/assert.ts";
+export {
+  DatabaseError,
+  type DatabaseErrorOptions,
+  type DatabaseProblem,
+  DeadlineError,
+  RunAbortedError,
+  type UnfinishedWriter,
+} from "./lib/errors.ts";
+export {
+  busyTimeout,
+  compose,
+  fileLock,
+  type FileLockOptions,
+  none,
+  queue,
+  retry,
+  type RetryOptions,
+  type Strategy,
+} from "./lib/strategies.ts";
+export { classifyError } from "./lib/_errors.ts";
+export type {
+  ClassifiedError,
+  Driver,
+  DriverConnection,
+  DriverStatement,
+  ErrorClass,
+  RunResult,
+} from "./lib/driver.ts";

@@ -12,7 +12,7 @@ import {
 } from "./_sqlite.ts";
 import { classifyError } from "./_errors.ts";
 import type { ClassifiedError } from "./driver.ts";
-import { DatabaseError, type DatabaseProblem } from "./errors.ts";
+import { DatabaseError, type DatabaseProblem } from "./database_error.ts";
 
 /** The database file behind `db`. */
 export function pathOf(db: DbLike): string {

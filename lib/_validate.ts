@@ -1,6 +1,5 @@
 // Private: argument checks shared by every entry point. Each names the option
 // and the value it rejects.
-import type { Strategy } from "./strategies.ts";
 
 /** The largest timeout a timer or SQLite accepts, in milliseconds. */
 export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
@@ -55,36 +54,4 @@ export function choice<T extends string>(
     );
   }
   return value as T;
-}
-
-export const STRATEGY_PARTS = [
-  "busyTimeoutMs",
-  "retry",
-  "fileLock",
-  "queue",
-] as const;
-
-/**
- * Throws a TypeError naming `what` unless `value` is a strategy made by
- * strategies.ts: a strategy function passed uncalled, or an object of a name
- * alone, would otherwise run as no strategy at all under that name.
- */
-export function checkStrategyObject(what: string, value: unknown): void {
-  if (typeof value === "function") {
-    throw new TypeError(
-      `Invalid ${what}: ${value.name} is a function; call it: ${value.name}(…)`,
-    );
-  }
-  const strategy = value as Strategy | null;
-  if (
-    typeof strategy !== "object" || strategy === null ||
-    typeof strategy.name !== "string" ||
-    !STRATEGY_PARTS.some((part) => strategy[part] !== undefined)
-  ) {
-    throw new TypeError(
-      `Invalid ${what}: ${
-        JSON.stringify(value) ?? String(value)
-      } (expected none(), busyTimeout(ms), retry(), fileLock(), queue() or compose(…))`,
-    );
-  }
 }

@@ -31,7 +31,9 @@
  *
  * @module
  */
-import type { SqlValue } from "./table.ts";
+
+/** A value SQLite can store and return: text, number, integer, blob or NULL. */
+export type SqlValue = string | number | bigint | null | Uint8Array;
 
 /** How a failed statement is classified. */
 export type ErrorClass = "busy" | "locked" | "error";
@@ -92,5 +94,3 @@ export interface Driver {
    */
   classify?(error: unknown): ClassifiedError;
 }
-
-export { classifyError } from "./_errors.ts";

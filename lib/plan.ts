@@ -13,7 +13,6 @@ import {
   SYNCHRONOUS_MODES,
 } from "./fixture.ts";
 import {
-  checkStrategyObject,
   choice,
   integer,
   MAX_TIMEOUT_MS,
@@ -23,7 +22,7 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { DriverConnection } from "./driver.ts";
 import { DEFAULT_DRIVER, driverSpecifier } from "./_driver_load.ts";
-import type { Strategy } from "./strategies.ts";
+import { checkStrategyObject, type Strategy } from "./strategies.ts";
 import type { Row } from "./table.ts";
 
 /** How a writer opens its transactions: `BEGIN DEFERRED`, `IMMEDIATE` or `EXCLUSIVE`. */
@@ -395,7 +394,8 @@ export interface RunSettings {
  *
  * @example A counter run without `writers`
  * ```ts
- * import { DEFAULT_COUNTER_WRITERS, resolvePlan } from "@dbhammer/dbhammer";
+ * import { DEFAULT_COUNTER_WRITERS } from "@dbhammer/dbhammer";
+ * import { resolvePlan } from "./plan.ts";
  * import assert from "node:assert/strict";
  *
  * const s = resolvePlan({ db: "/tmp/x.db", workload: { kind: "counter", increments: 1 } });
@@ -409,7 +409,8 @@ export const DEFAULT_COUNTER_WRITERS = 4;
  *
  * @example Rows beyond the cap are dealt out
  * ```ts
- * import { DEFAULT_MAX_WRITERS, generateRows, resolvePlan } from "@dbhammer/dbhammer";
+ * import { DEFAULT_MAX_WRITERS, generateRows } from "@dbhammer/dbhammer";
+ * import { resolvePlan } from "./plan.ts";
  * import assert from "node:assert/strict";
  *
  * const rows = generateRows(DEFAULT_MAX_WRITERS + 1);
@@ -423,7 +424,8 @@ export const DEFAULT_MAX_WRITERS = 100;
  *
  * @example More writers are refused
  * ```ts
- * import { MAX_WRITERS, resolvePlan } from "@dbhammer/dbhammer";
+ * import { MAX_WRITERS } from "@dbhammer/dbhammer";
+ * import { resolvePlan } from "./plan.ts";
  * import assert from "node:assert/strict";
  *
  * assert.throws(() =>
@@ -442,7 +444,8 @@ export const MAX_WRITERS = 4096;
  *
  * @example 100 writers share the default threads
  * ```ts
- * import { DEFAULT_MAX_THREADS, generateRows, resolvePlan } from "@dbhammer/dbhammer";
+ * import { DEFAULT_MAX_THREADS, generateRows } from "@dbhammer/dbhammer";
+ * import { resolvePlan } from "./plan.ts";
  * import assert from "node:assert/strict";
  *
  * const rows = generateRows(100);
@@ -471,7 +474,8 @@ export const MAX_THREADS = 1024;
  *
  * @example A run's deadline unless set
  * ```ts
- * import { DEFAULT_DEADLINE_MS, resolvePlan } from "@dbhammer/dbhammer";
+ * import { DEFAULT_DEADLINE_MS } from "@dbhammer/dbhammer";
+ * import { resolvePlan } from "./plan.ts";
  * import assert from "node:assert/strict";
  *
  * const s = resolvePlan({ db: "/tmp/x.db", workload: { kind: "counter", increments: 1 } });
@@ -485,7 +489,7 @@ export const DEFAULT_DEADLINE_MS = 180_000;
  *
  * @example Every run option has a name here
  * ```ts
- * import { RUN_OPTION_NAMES } from "@dbhammer/dbhammer";
+ * import { RUN_OPTION_NAMES } from "./plan.ts";
  * import assert from "node:assert/strict";
  *
  * assert.ok(RUN_OPTION_NAMES.includes("busyTimeoutMs"));
@@ -532,7 +536,7 @@ function isPlainRowValue(value: unknown): boolean {
  *
  * @example Defaults of a plan
  * ```ts
- * import { resolvePlan } from "@dbhammer/dbhammer/plan";
+ * import { resolvePlan } from "./plan.ts";
  * import assert from "node:assert/strict";
  *
  * const settings = resolvePlan({
@@ -853,7 +857,7 @@ function checkHold(hold: number | readonly number[]): number | number[] {
  *
  * @example Per-writer holds
  * ```ts
- * import { holdFor, resolvePlan } from "@dbhammer/dbhammer";
+ * import { holdFor, resolvePlan } from "./plan.ts";
  * import assert from "node:assert/strict";
  *
  * const settings = resolvePlan({

@@ -141,7 +141,7 @@ export interface ProbeResult {
  *
  * @example The default ramp
  * ```ts
- * import { probeLevels } from "@dbhammer/dbhammer";
+ * import { probeLevels } from "./probe.ts";
  * import assert from "node:assert/strict";
  *
  * assert.deepEqual(probeLevels(1, 20), [1, 2, 4, 8, 16, 20]);

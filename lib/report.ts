@@ -295,7 +295,7 @@ function round(value: number): number {
  *
  * @example Percentiles of four latencies
  * ```ts
- * import { summarizeLatency } from "@dbhammer/dbhammer";
+ * import { summarizeLatency } from "./report.ts";
  * import assert from "node:assert/strict";
  *
  * assert.deepEqual(summarizeLatency([4, 1, 3, 2]), {
@@ -340,8 +340,9 @@ function counterSummary(
  * @example Rebuild a report from a run's outcomes
  * ```ts
  * import {
- *   buildReport, createTable, fixtureDb, generateRows, insertRowsInParallel,
+ *   createTable, fixtureDb, generateRows, insertRowsInParallel,
  * } from "@dbhammer/dbhammer";
+ * import { buildReport } from "./report.ts";
  * import assert from "node:assert/strict";
  *
  * await using db = await fixtureDb();

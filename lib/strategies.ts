@@ -13,13 +13,7 @@
  *
  * @module
  */
-import {
-  checkStrategyObject,
-  integer,
-  MAX_TIMEOUT_MS,
-  rejectUnknownOptions,
-  STRATEGY_PARTS,
-} from "./_validate.ts";
+import { integer, MAX_TIMEOUT_MS, rejectUnknownOptions } from "./_validate.ts";
 
 /** Options of {@linkcode retry}. */
 export interface RetryOptions {
@@ -331,7 +325,7 @@ function checkOptionsObject(what: string, options: unknown): void {
  *
  * @example Exponential backoff without jitter
  * ```ts
- * import { retryDelay } from "@dbhammer/dbhammer";
+ * import { retryDelay } from "./strategies.ts";
  * import assert from "node:assert/strict";
  *
  * const settings = { attempts: 5, delayMs: 10, backoff: 2, jitter: 0, maxDelayMs: 50 };
@@ -349,4 +343,37 @@ export function retryDelay(
   );
   const spread = base * settings.jitter;
   return Math.max(0, base - spread + 2 * spread * random());
+}
+
+/** The parts a strategy is made of. */
+export const STRATEGY_PARTS = [
+  "busyTimeoutMs",
+  "retry",
+  "fileLock",
+  "queue",
+] as const;
+
+/**
+ * Throws a TypeError naming `what` unless `value` is a strategy made by
+ * this module: a strategy function passed uncalled, or an object of a name
+ * alone, would otherwise run as no strategy at all under that name.
+ */
+export function checkStrategyObject(what: string, value: unknown): void {
+  if (typeof value === "function") {
+    throw new TypeError(
+      `Invalid ${what}: ${value.name} is a function; call it: ${value.name}(…)`,
+    );
+  }
+  const strategy = value as Strategy | null;
+  if (
+    typeof strategy !== "object" || strategy === null ||
+    typeof strategy.name !== "string" ||
+    !STRATEGY_PARTS.some((part) => strategy[part] !== undefined)
+  ) {
+    throw new TypeError(
+      `Invalid ${what}: ${
+        JSON.stringify(value) ?? String(value)
+      } (expected none(), busyTimeout(ms), retry(), fileLock(), queue() or compose(…))`,
+    );
+  }
 }

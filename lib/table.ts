@@ -7,8 +7,8 @@ import { pathOf, requireTable, withConnection } from "./_db.ts";
 import type { DbLike } from "./fixture.ts";
 import { insertSql, quoteIdent } from "./_sqlite.ts";
 
-/** A value SQLite can store and return: text, number, integer, blob or NULL. */
-export type SqlValue = string | number | bigint | null | Uint8Array;
+export type { SqlValue } from "./driver.ts";
+import type { SqlValue } from "./driver.ts";
 
 /** A row to insert: column name to value. Booleans are stored as 1 or 0. */
 export type Row = Record<string, SqlValue | boolean>;
@@ -170,7 +170,7 @@ export function rowCount(
  *
  * @example Booleans bind as integers
  * ```ts
- * import { toSqlValue } from "@dbhammer/dbhammer";
+ * import { toSqlValue } from "./table.ts";
  * import assert from "node:assert/strict";
  *
  * assert.equal(toSqlValue(true), 1);

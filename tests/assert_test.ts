@@ -7,7 +7,6 @@ import {
   assertNoLockErrors,
   assertRowCount,
   assertRowOrder,
-  buildReport,
   type FixtureDb,
   fixtureDb,
   generateRows,
@@ -15,8 +14,9 @@ import {
   insertRowsInParallel,
   type Outcome,
   type Report,
-  resolvePlan,
 } from "../mod.ts";
+import { buildReport } from "../lib/report.ts";
+import { resolvePlan } from "../lib/plan.ts";
 import { fingerprint } from "../lib/_fingerprint.ts";
 import { messagesDb } from "./_helpers.ts";
 

@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
-  buildReport,
   htmlReport,
   insertRowsInParallel,
   type Outcome,
   type OutcomeKind,
   type Report,
-  resolvePlan,
 } from "../mod.ts";
+import { buildReport } from "../lib/report.ts";
+import { resolvePlan } from "../lib/plan.ts";
 import {
   COLORS,
   MAX_DRAWN_OPERATIONS,

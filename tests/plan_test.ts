@@ -5,8 +5,8 @@ import {
   DEFAULT_MAX_WRITERS,
   fixtureDb,
   generateRows,
-  resolvePlan,
 } from "../mod.ts";
+import { resolvePlan } from "../lib/plan.ts";
 
 const rows = generateRows(3);
 const workload = { kind: "insert", table: "messages", rows } as const;

@@ -1,14 +1,8 @@
 // probe(): ramps writers, one hammer run per level, and names the first level
 // where lock errors or lost writes appear. Overlap is made certain by holds.
 import assert from "node:assert/strict";
-import {
-  fixtureDb,
-  generateRows,
-  liveHosts,
-  probe,
-  probeLevels,
-  rowCount,
-} from "../mod.ts";
+import { fixtureDb, generateRows, liveHosts, probe, rowCount } from "../mod.ts";
+import { probeLevels } from "../lib/probe.ts";
 import { messagesDb } from "./_helpers.ts";
 
 Deno.test("probeLevels() doubles from `from` and always ends at `to`", () => {

@@ -5,8 +5,8 @@ import {
   generateRows,
   htmlReport,
   insertRowsInParallel,
-  summarizeLatency,
 } from "../mod.ts";
+import { summarizeLatency } from "../lib/report.ts";
 import { messagesDb } from "./_helpers.ts";
 
 Deno.test("summarizeLatency() gives nearest-rank percentiles", () => {

@@ -22,9 +22,9 @@ import {
   queue,
   type Report,
   retry,
-  retryDelay,
   type Strategy,
 } from "../mod.ts";
+import { retryDelay } from "../lib/strategies.ts";
 import { assertNoSecondTurn, messagesDb } from "./_helpers.ts";
 
 const WRITERS = 16;
