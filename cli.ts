@@ -315,7 +315,8 @@ const COMMANDS: Record<
   },
   init: {
     usage: "init [dir]",
-    summary: "scaffold a fixture and a concurrency test into [dir]",
+    summary:
+      "scaffold a fixture and a concurrency test into [dir] (made if missing)",
     flags: INIT_FLAGS,
   },
   clean: {
@@ -1065,7 +1066,17 @@ async function initCommand(args: string[]): Promise<number> {
   }
   const dir = resolve(positionals[0] ?? ".");
   if (!existsSync(dir)) {
-    throw new UsageError(`Invalid directory: ${dir} does not exist`);
+    // As `deno init` does: a new project's folder is made, but not inside
+    // a file.
+    let parent = dirname(dir);
+    while (!existsSync(parent)) parent = dirname(parent);
+    if (!Deno.statSync(parent).isDirectory) {
+      throw new UsageError(
+        `Invalid directory: ${dir} (${parent} is not a directory)`,
+      );
+    }
+    Deno.mkdirSync(dir, { recursive: true });
+    console.log(`created ${dir}`);
   }
   if (!Deno.statSync(dir).isDirectory) {
     throw new UsageError(`Invalid directory: ${dir} is not a directory`);

@@ -353,8 +353,8 @@ Deno.test("cli: bad usage and bad input exit 2 naming the flag or file", async (
     [["probe", "--payload", "10", "--to", "2"], /Invalid --payload: 10/],
     [["probe", "--from", "8", "--to", "2"], /Invalid --to: 2/],
     [
-      ["init", join(dir.path, "no-such-dir")],
-      /Invalid directory: .*no-such-dir does not exist/,
+      ["init", join(badSql, "sub")],
+      /Invalid directory: .*bad\.sql\/sub \(.*bad\.sql is not a directory\)/,
     ],
     [["init", badSql], /Invalid directory: .*bad\.sql is not a directory/],
   ];
@@ -739,10 +739,10 @@ Deno.test("cli: each command's --help shows its own flags only; --help names how
 Deno.test("cli init: with no --import, the test imports the dbhammer that ran init, and the printed command passes from where the user is", async () => {
   await using dir = await tempDir();
   const project = join(dir.path, "proj");
-  await Deno.mkdir(project);
-  // From the folder above the project, as `init proj`.
+  // From the folder above a project not made yet, as `init proj`.
   const init = await cli(["init", "proj"], dir.path);
   assert.equal(init.code, 0, init.stderr);
+  assert.match(init.stdout, /^created .*proj$/m);
   const test = await Deno.readTextFile(
     join(project, "tests", "messages_concurrency_test.ts"),
   );
