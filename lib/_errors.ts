@@ -5,12 +5,6 @@ import { CODES_BY_NAME } from "./_result_codes.ts";
 
 export type { ClassifiedError, ErrorClass };
 
-/**
- * A lock failure of the strategy itself (file lock or queue), not SQLite's:
- * recorded as `busy` with no code.
- */
-export class StrategyLockError extends Error {}
-
 export { codeName } from "./_result_codes.ts";
 
 function numberField(error: object, key: string): number | null {

@@ -83,9 +83,9 @@ import type { JournalMode } from "./fixture.ts";
 import {
   type HammerPlan,
   PROGRESS_INTERVAL_MS,
-  resolvePlan,
   type RunSettings,
 } from "./plan.ts";
+import { resolvePlan } from "./_resolve_plan.ts";
 import {
   type Baseline,
   buildReport,

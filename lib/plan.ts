@@ -1,29 +1,86 @@
 /**
- * The plan of a run: one validated, serialisable object that says everything
- * a run does. Defaults live here and nowhere else.
+ * The plan of a run: its options, the settings they resolve to (one
+ * validated, serialisable object that says everything a run does) and the
+ * limits and defaults; `_resolve_plan.ts` applies them.
  *
  * @module
  */
-import {
-  type DbLike,
-  FixtureDb,
-  JOURNAL_MODES,
-  type JournalMode,
-  type Synchronous,
-  SYNCHRONOUS_MODES,
-} from "./fixture.ts";
-import {
-  choice,
-  integer,
-  MAX_TIMEOUT_MS,
-  rejectUnknownOptions,
-} from "./_validate.ts";
-import { dirname, isAbsolute, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import type { DbLike, JournalMode, Synchronous } from "./fixture.ts";
 import type { DriverConnection } from "./driver.ts";
-import { DEFAULT_DRIVER, driverSpecifier } from "./_driver_load.ts";
-import { checkStrategyObject, type Strategy } from "./strategies.ts";
+import type { Strategy } from "./strategies.ts";
 import type { Row } from "./table.ts";
+
+/**
+ * How an operation ended: `ok` (committed), `busy` (SQLITE_BUSY family),
+ * `locked` (SQLITE_LOCKED family), `error` (any other error), `unknown` (in
+ * flight when its host died or the run was stopped: it may or may not have
+ * committed) or `skipped` (never started).
+ */
+export type OutcomeKind =
+  | "ok"
+  | "busy"
+  | "locked"
+  | "error"
+  | "unknown"
+  | "skipped";
+
+/** One operation (one transaction) of one writer. */
+export interface Outcome {
+  /** Writer id (0-based). */
+  writer: number;
+  /** Index of the operation in the writer's sequence. */
+  seq: number;
+  /** Index of each row of the operation in the run's input rows. */
+  keys: number[];
+  /** How it ended. */
+  outcome: OutcomeKind;
+  /** SQLite's (extended) result code of a failure, if the driver gave one. */
+  code: number | null;
+  /** The failure's message. */
+  message: string | null;
+  /** How many times the transaction was tried. */
+  attempts: number;
+  /** Start, in ms since the run started (the start barrier opened); `null` if never started. */
+  startMs: number | null;
+  /** End, in ms since the run started; `null` if it never ended. */
+  endMs: number | null;
+  /**
+   * Time spent waiting for a lock outside SQLite: the strategy's file lock or
+   * queue, retry delays, and asynchronous busy waits.
+   */
+  lockWaitMs: number;
+  /** Time spent inside transactions, over all attempts. */
+  txMs: number;
+  /**
+   * When the operation's last attempt surely held the write lock: from
+   * `lockAtMs` (the statement that took it, BEGIN IMMEDIATE/EXCLUSIVE or the
+   * first write, had returned) to `commitAtMs` (COMMIT was called), in ms
+   * since the run started. The real tenure is a little longer on each side,
+   * so two operations' spans never overlap. `null` where it cannot be told:
+   * a write outside a transaction, a task in a deferred transaction, or an
+   * attempt that never reached COMMIT.
+   */
+  lockAtMs: number | null;
+  /** See {@linkcode Outcome.lockAtMs}. */
+  commitAtMs: number | null;
+  /** Position in commit order (1 = first commit of the run), for `ok` operations. */
+  commitSeq: number | null;
+  /** Rowids of the inserted rows, for `ok` operations. */
+  rowids: number[];
+  /** Fingerprint of each row's values, to recognise it in the database. */
+  fingerprints: string[];
+  /** Counter workload: the value read, for operations that read it. */
+  read: number | null;
+  /** Counter workload: the value written (read + by). */
+  wrote: number | null;
+  /**
+   * For an `unknown` operation, what the database showed after the run:
+   * `present` (it committed; `rowids` says where), `absent` (it did not), or
+   * `null` where that cannot be told (other outcomes; counter increments
+   * whose number does not settle it).
+   */
+  resolved: "present" | "absent" | null;
+}
 
 /** How a writer opens its transactions: `BEGIN DEFERRED`, `IMMEDIATE` or `EXCLUSIVE`. */
 export type TransactionMode = "deferred" | "immediate" | "exclusive";
@@ -395,7 +452,7 @@ export interface RunSettings {
  * @example A counter run without `writers`
  * ```ts
  * import { DEFAULT_COUNTER_WRITERS } from "@dbhammer/dbhammer";
- * import { resolvePlan } from "./plan.ts";
+ * import { resolvePlan } from "./_resolve_plan.ts";
  * import assert from "node:assert/strict";
  *
  * const s = resolvePlan({ db: "/tmp/x.db", workload: { kind: "counter", increments: 1 } });
@@ -410,7 +467,7 @@ export const DEFAULT_COUNTER_WRITERS = 4;
  * @example Rows beyond the cap are dealt out
  * ```ts
  * import { DEFAULT_MAX_WRITERS, generateRows } from "@dbhammer/dbhammer";
- * import { resolvePlan } from "./plan.ts";
+ * import { resolvePlan } from "./_resolve_plan.ts";
  * import assert from "node:assert/strict";
  *
  * const rows = generateRows(DEFAULT_MAX_WRITERS + 1);
@@ -425,7 +482,7 @@ export const DEFAULT_MAX_WRITERS = 100;
  * @example More writers are refused
  * ```ts
  * import { MAX_WRITERS } from "@dbhammer/dbhammer";
- * import { resolvePlan } from "./plan.ts";
+ * import { resolvePlan } from "./_resolve_plan.ts";
  * import assert from "node:assert/strict";
  *
  * assert.throws(() =>
@@ -445,7 +502,7 @@ export const MAX_WRITERS = 4096;
  * @example 100 writers share the default threads
  * ```ts
  * import { DEFAULT_MAX_THREADS, generateRows } from "@dbhammer/dbhammer";
- * import { resolvePlan } from "./plan.ts";
+ * import { resolvePlan } from "./_resolve_plan.ts";
  * import assert from "node:assert/strict";
  *
  * const rows = generateRows(100);
@@ -475,7 +532,7 @@ export const MAX_THREADS = 1024;
  * @example A run's deadline unless set
  * ```ts
  * import { DEFAULT_DEADLINE_MS } from "@dbhammer/dbhammer";
- * import { resolvePlan } from "./plan.ts";
+ * import { resolvePlan } from "./_resolve_plan.ts";
  * import assert from "node:assert/strict";
  *
  * const s = resolvePlan({ db: "/tmp/x.db", workload: { kind: "counter", increments: 1 } });
@@ -514,350 +571,13 @@ export const RUN_OPTION_NAMES: readonly (keyof RunOptions)[] = [
   "driver",
 ];
 
-const TRANSACTION_MODES: readonly TransactionMode[] = [
-  "deferred",
-  "immediate",
-  "exclusive",
-];
-
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
-
-function isPlainRowValue(value: unknown): boolean {
-  return value === null || typeof value === "string" ||
-    typeof value === "number" ||
-    typeof value === "bigint" || typeof value === "boolean" ||
-    value instanceof Uint8Array;
-}
-
-/**
- * Validates a plan and applies every default, without touching the database
- * or spawning anything.
- *
- * @example Defaults of a plan
- * ```ts
- * import { resolvePlan } from "./plan.ts";
- * import assert from "node:assert/strict";
- *
- * const settings = resolvePlan({
- *   db: "/tmp/example.db",
- *   workload: { kind: "insert", table: "messages", rows: [{ msg: "a" }, { msg: "b" }] },
- * });
- * assert.equal(settings.writers, 2);
- * assert.equal(settings.transaction, "deferred");
- * ```
- *
- * @param plan The plan to check.
- * @returns The run's settings with defaults applied.
- * @throws {TypeError} If an option is unknown or of the wrong type.
- * @throws {RangeError} If a number is out of range or rows are empty.
- */
-export function resolvePlan(plan: HammerPlan): RunSettings {
-  if (typeof plan !== "object" || plan === null) {
-    throw new TypeError(`Invalid plan: ${String(plan)}`);
-  }
-  rejectUnknownOptions("hammer", plan, ["db", "workload", ...RUN_OPTION_NAMES]);
-  const fixture = plan.db instanceof FixtureDb ? plan.db : null;
-  let path: string;
-  if (fixture !== null) {
-    if (fixture.closed) {
-      throw new TypeError(`Invalid db: fixture ${fixture.path} is disposed`);
-    }
-    path = fixture.path;
-  } else if (typeof plan.db === "string" && plan.db !== "") {
-    path = plan.db;
-  } else {
-    throw new TypeError(
-      `Invalid db: ${
-        String(plan.db)
-      } (expected a fixture from fixtureDb() or a file path)`,
-    );
-  }
-
-  const workload = plan.workload;
-  if (
-    typeof workload !== "object" || workload === null ||
-    (workload.kind !== "insert" && workload.kind !== "counter" &&
-      workload.kind !== "task" && workload.kind !== "parentChildren")
-  ) {
-    throw new TypeError(
-      `Invalid workload: ${
-        JSON.stringify(
-          (workload as { kind?: unknown } | null)?.kind ?? workload,
-        )
-      } (expected { kind: "insert", table, rows } , { kind: "counter", increments } or { kind: "task", module, operations })`,
-    );
-  }
-  let table: string;
-  let columns: string[] = [];
-  let rowCount = 0;
-  let counter: CounterSettings | null = null;
-  let task: TaskSettings | null = null;
-  let parentChildren: ParentChildrenSettings | null = null;
-  let writers: number;
-  const rowsPerTransaction = integer(
-    "rowsPerTransaction",
-    plan.rowsPerTransaction ?? 1,
-    1,
-    Number.MAX_SAFE_INTEGER,
-  );
-  if (workload.kind === "insert") {
-    rejectUnknownOptions("workload", workload, ["kind", "table", "rows"]);
-    table = checkTable(workload.table);
-    const rows = workload.rows;
-    if (!Array.isArray(rows)) {
-      throw new TypeError(
-        `Invalid rows: expected an array, got ${typeof rows}`,
-      );
-    }
-    if (rows.length === 0) {
-      throw new RangeError("Invalid rows: empty (nothing to write)");
-    }
-    columns = checkRows(rows);
-    rowCount = rows.length;
-    // By default one writer per transaction: with one per row, a writer
-    // would have a single row and `rowsPerTransaction` nothing to group.
-    writers = plan.writers === undefined
-      ? Math.min(
-        Math.ceil(rows.length / rowsPerTransaction),
-        DEFAULT_MAX_WRITERS,
-      )
-      : integer("writers", plan.writers, 1, MAX_WRITERS);
-    if (writers > rows.length) {
-      throw new RangeError(
-        `Invalid writers: ${writers} (more than the ${rows.length} rows to write)`,
-      );
-    }
-  } else if (workload.kind === "parentChildren") {
-    rejectUnknownOptions("workload", workload, [
-      "kind",
-      "children",
-      "operations",
-    ]);
-    table = "parents";
-    parentChildren = {
-      children: integer("children", workload.children, 0, 1_000_000),
-      operations: integer(
-        "operations",
-        workload.operations,
-        1,
-        Number.MAX_SAFE_INTEGER,
-      ),
-    };
-    writers = integer(
-      "writers",
-      plan.writers ?? DEFAULT_COUNTER_WRITERS,
-      1,
-      MAX_WRITERS,
-    );
-  } else if (workload.kind === "task") {
-    rejectUnknownOptions("workload", workload, [
-      "kind",
-      "module",
-      "operations",
-      "params",
-      "transaction",
-    ]);
-    table = "";
-    task = {
-      module: checkModule(workload.module),
-      operations: integer(
-        "operations",
-        workload.operations,
-        1,
-        Number.MAX_SAFE_INTEGER,
-      ),
-      params: checkParams(workload.params),
-      transaction: checkBoolean("transaction", workload.transaction ?? true),
-    };
-    writers = integer(
-      "writers",
-      plan.writers ?? DEFAULT_COUNTER_WRITERS,
-      1,
-      MAX_WRITERS,
-    );
-  } else {
-    rejectUnknownOptions("workload", workload, [
-      "kind",
-      "table",
-      "increments",
-      "by",
-      "transaction",
-    ]);
-    table = checkTable(workload.table ?? "counter");
-    counter = {
-      increments: integer(
-        "increments",
-        workload.increments,
-        1,
-        Number.MAX_SAFE_INTEGER,
-      ),
-      by: integer("by", workload.by ?? 1, 1, 2 ** 31),
-      transaction: checkBoolean("transaction", workload.transaction ?? true),
-    };
-    writers = integer(
-      "writers",
-      plan.writers ?? DEFAULT_COUNTER_WRITERS,
-      1,
-      MAX_WRITERS,
-    );
-  }
-  const threads = plan.threads === undefined
-    ? Math.min(writers, DEFAULT_MAX_THREADS)
-    : integer("threads", plan.threads, 1, Math.min(writers, MAX_THREADS));
-  if (threads > MAX_THREADS) {
-    throw new RangeError(
-      `Invalid threads: ${threads} (at most ${MAX_THREADS} Workers; set threads below writers)`,
-    );
-  }
-  const strategy = checkStrategy(plan, fixture, path);
-  const mode = choice(
-    "mode",
-    plan.mode ?? "worker",
-    ["worker", "process"] as const,
-  );
-  if (mode === "process" && strategy.queue) {
-    throw new TypeError(
-      `Invalid strategy: ${strategy.name} needs mode "worker" (the queue lives in shared memory); use fileLock() across processes`,
-    );
-  }
-  const busyTimeoutMs = strategy.busyTimeoutMs ?? 0;
-  const journalMode = plan.journalMode ?? fixture?.settings.journalMode;
-  if (plan.onProgress !== undefined && typeof plan.onProgress !== "function") {
-    throw new TypeError(
-      `Invalid onProgress: expected a function, got ${typeof plan.onProgress}`,
-    );
-  }
-  if (plan.handleSignals !== undefined) {
-    checkBoolean("handleSignals", plan.handleSignals);
-  }
-  if (plan.signal !== undefined && !(plan.signal instanceof AbortSignal)) {
-    throw new TypeError(
-      `Invalid signal: expected an AbortSignal, got ${
-        plan.signal === null ? "null" : typeof plan.signal
-      }`,
-    );
-  }
-  const crash = plan.crash === undefined ? null : checkCrash(
-    plan.crash,
-    writers,
-    (writer) =>
-      workload.kind === "insert"
-        ? Math.ceil(
-          (Math.floor((rowCount - 1 - writer) / writers) + 1) /
-            rowsPerTransaction,
-        )
-        : counter?.increments ?? task?.operations ??
-          parentChildren?.operations ?? 0,
-  );
-  return {
-    path,
-    driver: driverSpecifier(
-      plan.driver ?? fixture?.settings.driver ?? DEFAULT_DRIVER,
-    ),
-    driverName: null,
-    workload: workload.kind,
-    table,
-    columns,
-    rows: rowCount,
-    counter,
-    task,
-    parentChildren,
-    writers,
-    threads,
-    busyWait: threads === writers ? "sqlite" : "async",
-    journalMode: journalMode === undefined
-      ? null
-      : choice("journalMode", journalMode, JOURNAL_MODES),
-    synchronous: choice(
-      "synchronous",
-      plan.synchronous ?? fixture?.settings.synchronous ?? "full",
-      SYNCHRONOUS_MODES,
-    ),
-    busyTimeoutMs,
-    transaction: choice(
-      "transaction",
-      plan.transaction ?? "deferred",
-      TRANSACTION_MODES,
-    ),
-    rowsPerTransaction,
-    holdMs: checkHold(plan.holdMs ?? 0),
-    deadlineMs: integer(
-      "deadlineMs",
-      plan.deadlineMs ?? DEFAULT_DEADLINE_MS,
-      1,
-      MAX_TIMEOUT_MS,
-    ),
-    crash,
-    strategy,
-    mode,
-  };
-}
-
-function checkBoolean(name: string, value: unknown): boolean {
-  if (typeof value !== "boolean") {
-    throw new TypeError(
-      `Invalid ${name}: ${JSON.stringify(value)} (expected true or false)`,
-    );
-  }
-  return value;
-}
-
-function checkModule(module: unknown): string {
-  if (module instanceof URL) return module.href;
-  if (typeof module === "string" && module !== "") {
-    if (/^(file|https?|data|blob|jsr|npm):/.test(module)) return module;
-    if (isAbsolute(module)) return pathToFileURL(module).href;
-  }
-  throw new TypeError(
-    `Invalid module: ${
-      JSON.stringify(module)
-    } (expected an absolute path or a URL, e.g. new URL("./task.ts", import.meta.url))`,
-  );
-}
-
-function checkParams(params: unknown): unknown {
-  try {
-    return structuredClone(params);
-  } catch (error) {
-    throw new TypeError(
-      `Invalid params: ${
-        (error as Error).message
-      } (they are sent to every writer)`,
-      { cause: error },
-    );
-  }
-}
-
-function checkTable(table: unknown): string {
-  if (typeof table !== "string" || table === "") {
-    throw new TypeError(
-      `Invalid table: ${JSON.stringify(table)} (expected a table name)`,
-    );
-  }
-  return table;
-}
-
-function checkHold(hold: number | readonly number[]): number | number[] {
-  if (typeof hold === "number") {
-    return integer("holdMs", hold, 0, MAX_TIMEOUT_MS);
-  }
-  if (!Array.isArray(hold) || hold.length === 0) {
-    throw new TypeError(
-      `Invalid holdMs: ${
-        JSON.stringify(hold)
-      } (expected a number or a non-empty array of numbers)`,
-    );
-  }
-  return hold.map((h, i) => integer(`holdMs[${i}]`, h, 0, MAX_TIMEOUT_MS));
-}
-
 /**
  * How long writer `writer` holds each transaction.
  *
  * @example Per-writer holds
  * ```ts
- * import { holdFor, resolvePlan } from "./plan.ts";
+ * import { holdFor } from "./plan.ts";
+ * import { resolvePlan } from "./_resolve_plan.ts";
  * import assert from "node:assert/strict";
  *
  * const settings = resolvePlan({
@@ -872,161 +592,4 @@ function checkHold(hold: number | readonly number[]): number | number[] {
 export function holdFor(settings: RunSettings, writer: number): number {
   const hold = settings.holdMs;
   return typeof hold === "number" ? hold : hold[writer % hold.length];
-}
-
-/** The strategy that runs, with its busy timeout and lock file settled. */
-function checkStrategy(
-  plan: HammerPlan,
-  fixture: FixtureDb | null,
-  path: string,
-): Strategy {
-  const given = plan.strategy;
-  if (given !== undefined) checkStrategyObject("strategy", given);
-  if (
-    given?.busyTimeoutMs !== undefined && plan.busyTimeoutMs !== undefined &&
-    given.busyTimeoutMs !== plan.busyTimeoutMs
-  ) {
-    throw new TypeError(
-      `Invalid busyTimeoutMs: ${plan.busyTimeoutMs} conflicts with strategy ${given.name} (busy timeout ${given.busyTimeoutMs} ms); give one of them`,
-    );
-  }
-  let busyTimeoutMs = integer(
-    "busyTimeoutMs",
-    given?.busyTimeoutMs ?? plan.busyTimeoutMs ??
-      fixture?.settings.busyTimeoutMs ?? 0,
-    0,
-    MAX_TIMEOUT_MS,
-  );
-  if (
-    given?.fileLock !== undefined && busyTimeoutMs === 0 &&
-    given.busyTimeoutMs === undefined && plan.busyTimeoutMs === undefined
-  ) {
-    // A writer holding the file lock that finds SQLite's lock taken meets a
-    // connection outside the file lock: a killed Worker's, whose SQLite lock
-    // outlives its file lock for a moment, or another program's. It waits
-    // for it as SQLite's busy handler does, within the file lock's timeout.
-    busyTimeoutMs = given.fileLock.timeoutMs;
-  }
-  const strategy: Strategy = given === undefined
-    ? { name: busyTimeoutMs > 0 ? `busyTimeout(${busyTimeoutMs})` : "none" }
-    : structuredClone(given);
-  strategy.busyTimeoutMs = busyTimeoutMs;
-  if (strategy.fileLock !== undefined && strategy.fileLock.path === null) {
-    strategy.fileLock.path = `${path}.dbhammer-lock`;
-  }
-  if (strategy.fileLock !== undefined) {
-    // Every writer opens the lock file: a missing directory would fail each
-    // of their operations, none of them a lock error.
-    const dir = dirname(resolve(strategy.fileLock.path!));
-    let isDir = false;
-    try {
-      isDir = Deno.statSync(dir).isDirectory;
-    } catch {
-      // Reported below.
-    }
-    if (!isDir) {
-      throw new RangeError(
-        `Invalid fileLock path: ${strategy.fileLock.path} (its directory ${dir} does not exist)`,
-      );
-    }
-  }
-  return strategy;
-}
-
-function checkRows(rows: readonly Row[]): string[] {
-  const first = rows[0];
-  if (typeof first !== "object" || first === null || Array.isArray(first)) {
-    throw new TypeError(`Invalid rows[0]: expected an object of column values`);
-  }
-  const columns = Object.keys(first);
-  const expected = columns.join(", ");
-  for (let i = 0; i < rows.length; i++) {
-    const row = rows[i];
-    if (typeof row !== "object" || row === null || Array.isArray(row)) {
-      throw new TypeError(
-        `Invalid rows[${i}]: expected an object of column values`,
-      );
-    }
-    const keys = Object.keys(row);
-    // Values are read by name: the same columns in another order are fine.
-    if (
-      keys.length !== columns.length ||
-      (keys.some((key, k) => key !== columns[k]) &&
-        !keys.every((key) => Object.hasOwn(first, key)))
-    ) {
-      throw new TypeError(
-        `Invalid rows[${i}]: its columns (${
-          keys.join(", ")
-        }) differ from rows[0]'s (${expected})`,
-      );
-    }
-    for (const key of keys) {
-      const value = row[key];
-      if (!isPlainRowValue(value)) {
-        throw new TypeError(
-          `Invalid rows[${i}].${key}: ${typeof value} cannot be stored (expected string, number, bigint, boolean, null or Uint8Array)`,
-        );
-      }
-      if (
-        typeof value === "bigint" && (value < INT64_MIN || value > INT64_MAX)
-      ) {
-        throw new RangeError(
-          `Invalid rows[${i}].${key}: ${value}n is outside SQLite's 64-bit integer range (-2^63 to 2^63 - 1)`,
-        );
-      }
-    }
-  }
-  return columns;
-}
-
-function checkCrash(
-  crash: CrashSpec,
-  writers: number,
-  operationsOf: (writer: number) => number,
-): Required<CrashSpec> {
-  if (typeof crash !== "object" || crash === null) {
-    throw new TypeError(`Invalid crash: ${String(crash)}`);
-  }
-  rejectUnknownOptions("crash", crash, [
-    "writer",
-    "afterOps",
-    "inTransaction",
-    "how",
-  ]);
-  const writer = integer("crash.writer", crash.writer, 0, writers - 1);
-  // The crash point is in (or just before) operation afterOps + 1: a writer
-  // with no such operation would never crash, and the test would pass
-  // without one.
-  const operations = operationsOf(writer);
-  if (
-    typeof crash.afterOps === "number" && Number.isInteger(crash.afterOps) &&
-    crash.afterOps >= operations
-  ) {
-    throw new RangeError(
-      `Invalid crash.afterOps: ${crash.afterOps} (writer ${writer} has ${operations} operation${
-        operations === 1 ? "" : "s"
-      }: expected 0 to ${operations - 1})`,
-    );
-  }
-  if (
-    crash.inTransaction !== undefined &&
-    typeof crash.inTransaction !== "boolean"
-  ) {
-    throw new TypeError(
-      `Invalid crash.inTransaction: ${
-        JSON.stringify(crash.inTransaction)
-      } (expected true or false)`,
-    );
-  }
-  return {
-    writer,
-    afterOps: integer(
-      "crash.afterOps",
-      crash.afterOps,
-      0,
-      Number.MAX_SAFE_INTEGER,
-    ),
-    inTransaction: crash.inTransaction ?? true,
-    how: choice("crash.how", crash.how ?? "kill", ["kill", "throw"] as const),
-  };
 }

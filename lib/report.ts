@@ -5,80 +5,10 @@
  * @module
  */
 import { codeName } from "./_errors.ts";
-import type { RunSettings } from "./plan.ts";
+import type { Outcome, OutcomeKind, RunSettings } from "./plan.ts";
+
+export type { Outcome, OutcomeKind };
 import denoJson from "../deno.json" with { type: "json" };
-
-/**
- * How an operation ended: `ok` (committed), `busy` (SQLITE_BUSY family),
- * `locked` (SQLITE_LOCKED family), `error` (any other error), `unknown` (in
- * flight when its host died or the run was stopped: it may or may not have
- * committed) or `skipped` (never started).
- */
-export type OutcomeKind =
-  | "ok"
-  | "busy"
-  | "locked"
-  | "error"
-  | "unknown"
-  | "skipped";
-
-/** One operation (one transaction) of one writer. */
-export interface Outcome {
-  /** Writer id (0-based). */
-  writer: number;
-  /** Index of the operation in the writer's sequence. */
-  seq: number;
-  /** Index of each row of the operation in the run's input rows. */
-  keys: number[];
-  /** How it ended. */
-  outcome: OutcomeKind;
-  /** SQLite's (extended) result code of a failure, if the driver gave one. */
-  code: number | null;
-  /** The failure's message. */
-  message: string | null;
-  /** How many times the transaction was tried. */
-  attempts: number;
-  /** Start, in ms since the run started (the start barrier opened); `null` if never started. */
-  startMs: number | null;
-  /** End, in ms since the run started; `null` if it never ended. */
-  endMs: number | null;
-  /**
-   * Time spent waiting for a lock outside SQLite: the strategy's file lock or
-   * queue, retry delays, and asynchronous busy waits.
-   */
-  lockWaitMs: number;
-  /** Time spent inside transactions, over all attempts. */
-  txMs: number;
-  /**
-   * When the operation's last attempt surely held the write lock: from
-   * `lockAtMs` (the statement that took it, BEGIN IMMEDIATE/EXCLUSIVE or the
-   * first write, had returned) to `commitAtMs` (COMMIT was called), in ms
-   * since the run started. The real tenure is a little longer on each side,
-   * so two operations' spans never overlap. `null` where it cannot be told:
-   * a write outside a transaction, a task in a deferred transaction, or an
-   * attempt that never reached COMMIT.
-   */
-  lockAtMs: number | null;
-  /** See {@linkcode Outcome.lockAtMs}. */
-  commitAtMs: number | null;
-  /** Position in commit order (1 = first commit of the run), for `ok` operations. */
-  commitSeq: number | null;
-  /** Rowids of the inserted rows, for `ok` operations. */
-  rowids: number[];
-  /** Fingerprint of each row's values, to recognise it in the database. */
-  fingerprints: string[];
-  /** Counter workload: the value read, for operations that read it. */
-  read: number | null;
-  /** Counter workload: the value written (read + by). */
-  wrote: number | null;
-  /**
-   * For an `unknown` operation, what the database showed after the run:
-   * `present` (it committed; `rowids` says where), `absent` (it did not), or
-   * `null` where that cannot be told (other outcomes; counter increments
-   * whose number does not settle it).
-   */
-  resolved: "present" | "absent" | null;
-}
 
 /** The counter workload's result. */
 export interface CounterSummary {

@@ -377,3 +377,9 @@ export function checkStrategyObject(what: string, value: unknown): void {
     );
   }
 }
+
+/**
+ * A lock failure of the strategy itself (file lock or queue), not SQLite's:
+ * recorded as `busy` with no code.
+ */
+export class StrategyLockError extends Error {}

@@ -5,11 +5,7 @@
  *
  * @module
  */
-import {
-  type ClassifiedError,
-  classifyError,
-  StrategyLockError,
-} from "./_errors.ts";
+import { type ClassifiedError, classifyError } from "./_errors.ts";
 import {
   COMMITS,
   delay,
@@ -27,8 +23,8 @@ import type { HostQueue } from "./_queue.ts";
 import { type Connection, insertSql, quoteIdent } from "./_sqlite.ts";
 import type { DriverStatement } from "./driver.ts";
 import { holdFor, type RunSettings, type TaskContext } from "./plan.ts";
-import type { Outcome } from "./report.ts";
-import { retryDelay } from "./strategies.ts";
+import type { Outcome } from "./plan.ts";
+import { retryDelay, StrategyLockError } from "./strategies.ts";
 import type { SqlValue } from "./table.ts";
 
 /**

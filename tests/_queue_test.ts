@@ -1,7 +1,7 @@
 // The queue strategy's turn-taking, with two hosts' queues on one shared
 // memory in this thread: the order of turns is exact, not sampled.
 import assert from "node:assert/strict";
-import { StrategyLockError } from "../lib/_errors.ts";
+import { StrategyLockError } from "../lib/strategies.ts";
 import {
   HostQueue,
   releaseDeadHost,

@@ -16,7 +16,7 @@ import {
   type Report,
 } from "../mod.ts";
 import { buildReport } from "../lib/report.ts";
-import { resolvePlan } from "../lib/plan.ts";
+import { resolvePlan } from "../lib/_resolve_plan.ts";
 import { fingerprint } from "../lib/_fingerprint.ts";
 import { messagesDb } from "./_helpers.ts";
 

@@ -8,7 +8,7 @@ import {
   type Report,
 } from "../mod.ts";
 import { buildReport } from "../lib/report.ts";
-import { resolvePlan } from "../lib/plan.ts";
+import { resolvePlan } from "../lib/_resolve_plan.ts";
 import {
   COLORS,
   MAX_DRAWN_OPERATIONS,

@@ -6,7 +6,7 @@ import {
   fixtureDb,
   generateRows,
 } from "../mod.ts";
-import { resolvePlan } from "../lib/plan.ts";
+import { resolvePlan } from "../lib/_resolve_plan.ts";
 
 const rows = generateRows(3);
 const workload = { kind: "insert", table: "messages", rows } as const;
