@@ -30,18 +30,18 @@ import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { removeDirs, staleTempDirs, systemTempDir } from "./lib/_temp_dirs.ts";
 import { acknowledgement } from "./lib/_acknowledged.ts";
-import { undoActiveRuns } from "./lib/_active_runs.ts";
-import { DEFAULT_DRIVER } from "./lib/_driver_load.ts";
+import { undoActiveRuns } from "./lib/run/_active_runs.ts";
+import { DEFAULT_DRIVER } from "./lib/sqlite/_load.ts";
 import { schemaTemplate, testTemplate } from "./lib/_scaffold.ts";
 import { DatabaseError, DeadlineError, RunAbortedError } from "./lib/errors.ts";
 import { type FixtureDb, fixtureDb } from "./lib/fixture.ts";
 import { generateRows } from "./lib/generate_rows.ts";
-import { htmlReport } from "./lib/html_report.ts";
+import { htmlReport } from "./lib/report/html.ts";
 import { insertRowsInParallel } from "./lib/insert_rows_in_parallel.ts";
 import { MAX_WRITERS, type RunOptions, type RunProgress } from "./lib/plan.ts";
 import { integer } from "./lib/_validate.ts";
 import { probe, type ProbeLevel } from "./lib/probe.ts";
-import { formatReport, type Report } from "./lib/report.ts";
+import { formatReport, type Report } from "./lib/report/report.ts";
 import {
   busyTimeout,
   compose,

@@ -98,8 +98,8 @@ export {
   type Report,
   type StrategySummary,
   type WriterSummary,
-} from "./lib/report.ts";
-export { htmlReport } from "./lib/html_report.ts";
+} from "./lib/report/report.ts";
+export { htmlReport } from "./lib/report/html.ts";
 export {
   assertAcknowledged,
   assertAllOrNothing,
@@ -131,7 +131,7 @@ export {
   type RetryOptions,
   type Strategy,
 } from "./lib/strategies.ts";
-export { classifyError } from "./lib/_errors.ts";
+export { classifyError } from "./lib/sqlite/_classify.ts";
 export type {
   ClassifiedError,
   Driver,

@@ -2,9 +2,9 @@
 // table: acknowledged writes lost, copies duplicated, failed writes present.
 import { pathOf, requireTable, withConnection } from "./_db.ts";
 import { readNewRows } from "./_fingerprint.ts";
-import { quoteIdent } from "./_sqlite.ts";
+import { quoteIdent } from "./sqlite/_connection.ts";
 import type { DbLike } from "./fixture.ts";
-import type { Outcome, Report } from "./report.ts";
+import type { Outcome, Report } from "./report/report.ts";
 
 /** One row a run wrote (or tried to). */
 export interface Written {

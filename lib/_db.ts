@@ -9,10 +9,13 @@ import {
   openConnection,
   quoteIdent,
   setBusyTimeout,
-} from "./_sqlite.ts";
-import { classifyError } from "./_errors.ts";
+} from "./sqlite/_connection.ts";
+import { classifyError } from "./sqlite/_classify.ts";
 import type { ClassifiedError } from "./driver.ts";
-import { DatabaseError, type DatabaseProblem } from "./database_error.ts";
+import {
+  DatabaseError,
+  type DatabaseProblem,
+} from "./sqlite/database_error.ts";
 
 /** The database file behind `db`. */
 export function pathOf(db: DbLike): string {

@@ -1,7 +1,7 @@
 // Private: a short fingerprint of a row's values, so a row read back from the
 // database can be matched to the write that put it there without keeping the
 // (possibly very large) values in the report.
-import { type Connection, quoteIdent } from "./_sqlite.ts";
+import { type Connection, quoteIdent } from "./sqlite/_connection.ts";
 import type { SqlValue } from "./table.ts";
 
 function mix(h1: number, h2: number, code: number): [number, number] {

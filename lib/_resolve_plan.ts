@@ -16,7 +16,7 @@ import {
 } from "./_validate.ts";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { DEFAULT_DRIVER, driverSpecifier } from "./_driver_load.ts";
+import { DEFAULT_DRIVER, driverSpecifier } from "./sqlite/_load.ts";
 import { checkStrategyObject, type Strategy } from "./strategies.ts";
 import type { Row } from "./table.ts";
 import {

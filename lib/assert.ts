@@ -9,8 +9,8 @@ import { AssertionError } from "node:assert";
 import { pathOf, requireTable, withConnection } from "./_db.ts";
 import type { DbLike } from "./fixture.ts";
 import { acknowledgement } from "./_acknowledged.ts";
-import { quoteIdent } from "./_sqlite.ts";
-import type { Outcome, Report } from "./report.ts";
+import { quoteIdent } from "./sqlite/_connection.ts";
+import type { Outcome, Report } from "./report/report.ts";
 import { rowCount, type SqlValue } from "./table.ts";
 import { rejectUnknownOptions } from "./_validate.ts";
 

@@ -3,13 +3,13 @@
  *
  * @module
  */
-import type { Report } from "./report.ts";
+import type { Report } from "./report/report.ts";
 
 export {
   DatabaseError,
   type DatabaseErrorOptions,
   type DatabaseProblem,
-} from "./database_error.ts";
+} from "./sqlite/database_error.ts";
 
 /** Where a writer was when the run was ended. */
 export interface UnfinishedWriter {

@@ -7,8 +7,8 @@
  */
 import { join } from "node:path";
 import type { DriverConnection } from "./driver.ts";
-import { DEFAULT_DRIVER, driverSpecifier, loadDriver } from "./_driver_load.ts";
-import { checkJournalMode, openConnection } from "./_sqlite.ts";
+import { DEFAULT_DRIVER, driverSpecifier, loadDriver } from "./sqlite/_load.ts";
+import { checkJournalMode, openConnection } from "./sqlite/_connection.ts";
 import { fixtureDirPrefix } from "./_temp_dirs.ts";
 import {
   choice,

@@ -15,7 +15,7 @@ import {
   type HostMessage,
   hostWriter,
   type WriterAssignment,
-} from "./_protocol.ts";
+} from "./host/_protocol.ts";
 import {
   allocateShared,
   AtomicInts,
@@ -36,24 +36,24 @@ import {
   STOP,
   UNCOMMITTED,
   WriterState,
-} from "./_shared.ts";
+} from "./host/_memory.ts";
 import {
   countWhileStuck,
   type HostHandle,
   liveHostCount,
   spawnProcessHost,
   spawnWorkerHost,
-} from "./_hosts.ts";
+} from "./run/_spawn.ts";
 import { join } from "node:path";
-import { type ClassifiedError, classifyError } from "./_errors.ts";
-import { defaultDriver, loadDriver } from "./_driver_load.ts";
-import { registerRun } from "./_active_runs.ts";
+import { type ClassifiedError, classifyError } from "./sqlite/_classify.ts";
+import { defaultDriver, loadDriver } from "./sqlite/_load.ts";
+import { registerRun } from "./run/_active_runs.ts";
 import {
   type OperationOf,
   OutcomeTable,
   outcomeTableShape,
   unpackOutcomes,
-} from "./_outcome_codec.ts";
+} from "./host/_outcome_codec.ts";
 import {
   type Affinity,
   affinityOf,
@@ -61,8 +61,8 @@ import {
   readNewRows,
   StoredFingerprints,
 } from "./_fingerprint.ts";
-import { releaseDeadHost, releaseDeadTicket } from "./_queue.ts";
-import { unfinishedMessage } from "./_unfinished.ts";
+import { releaseDeadHost, releaseDeadTicket } from "./host/_queue.ts";
+import { unfinishedMessage } from "./run/_unfinished.ts";
 import { runDirPrefix, sweepStaleTempDirs } from "./_temp_dirs.ts";
 import {
   checkJournalMode,
@@ -72,7 +72,7 @@ import {
   openConnection,
   quoteIdent,
   sqliteVersion,
-} from "./_sqlite.ts";
+} from "./sqlite/_connection.ts";
 import {
   DatabaseError,
   DeadlineError,
@@ -93,9 +93,9 @@ import {
   type HostSummary,
   type Outcome,
   type Report,
-} from "./report.ts";
+} from "./report/report.ts";
 import { type Row, toSqlValue } from "./table.ts";
-import { taskFunction } from "./writer.ts";
+import { taskFunction } from "./host/_writer.ts";
 
 /**
  * How many writer hosts (Workers or processes) are alive right now, across

@@ -7,7 +7,7 @@ import type { DbLike } from "./fixture.ts";
 import { hammer } from "./hammer.ts";
 import { RUN_OPTION_NAMES, type RunOptions } from "./plan.ts";
 import { rejectUnknownOptions } from "./_validate.ts";
-import type { Report } from "./report.ts";
+import type { Report } from "./report/report.ts";
 import type { Row } from "./table.ts";
 
 /** Options for {@linkcode insertRowsInParallel}: the table, plus every run option. */

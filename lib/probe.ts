@@ -14,7 +14,7 @@ import {
   type ParentChildrenWorkload,
   type TaskWorkload,
 } from "./plan.ts";
-import type { Report } from "./report.ts";
+import type { Report } from "./report/report.ts";
 import type { Row } from "./table.ts";
 import { integer, rejectUnknownOptions } from "./_validate.ts";
 

@@ -5,7 +5,7 @@
  */
 import { pathOf, requireTable, withConnection } from "./_db.ts";
 import type { DbLike } from "./fixture.ts";
-import { insertSql, quoteIdent } from "./_sqlite.ts";
+import { insertSql, quoteIdent } from "./sqlite/_connection.ts";
 
 export type { SqlValue } from "./driver.ts";
 import type { SqlValue } from "./driver.ts";

@@ -15,7 +15,7 @@ import {
   type Outcome,
   type Report,
 } from "../mod.ts";
-import { buildReport } from "../lib/report.ts";
+import { buildReport } from "../lib/report/report.ts";
 import { resolvePlan } from "../lib/_resolve_plan.ts";
 import { fingerprint } from "../lib/_fingerprint.ts";
 import { messagesDb } from "./_helpers.ts";

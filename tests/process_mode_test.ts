@@ -24,7 +24,7 @@ import {
 } from "../mod.ts";
 import { messagesDb } from "./_helpers.ts";
 import { DatabaseSync } from "node:sqlite";
-import { undoActiveRuns } from "../lib/_active_runs.ts";
+import { undoActiveRuns } from "../lib/run/_active_runs.ts";
 
 Deno.test("process mode: the long-task scenario, 3 writers × 2 rows holding 3 s", async (t) => {
   const run = async (strategy: Strategy) => {

@@ -1,6 +1,6 @@
 // Private: turning whatever a SQLite binding threw into plain, classified data.
 
-import type { ClassifiedError, ErrorClass } from "./driver.ts";
+import type { ClassifiedError, ErrorClass } from "../driver.ts";
 import { CODES_BY_NAME } from "./_result_codes.ts";
 
 export type { ClassifiedError, ErrorClass };

@@ -3,8 +3,8 @@
 // processes send batches of typed arrays, which clone as a few memory copies;
 // Workers write each outcome into a table in shared memory, which costs no
 // message at all.
-import type { Outcome, OutcomeKind } from "./plan.ts";
-import type { WriterOutcome } from "./writer.ts";
+import type { Outcome, OutcomeKind } from "../plan.ts";
+import type { WriterOutcome } from "./_writer.ts";
 
 const KINDS: OutcomeKind[] = [
   "ok",

@@ -6,7 +6,7 @@ import {
   FrameReader,
   type HostInit,
   type HostMessage,
-} from "./_protocol.ts";
+} from "../host/_protocol.ts";
 
 /** A started host. */
 export interface HostHandle {
@@ -49,8 +49,8 @@ export function countWhileStuck(stillStuck: () => boolean): void {
   stuck.add(stillStuck);
 }
 
-const WORKER_URL = new URL("./host.ts", import.meta.url);
-const PROCESS_URL = new URL("./host_process.ts", import.meta.url);
+const WORKER_URL = new URL("../host/worker.ts", import.meta.url);
+const PROCESS_URL = new URL("../host/process.ts", import.meta.url);
 
 /**
  * Resolves once a host Worker of this process has loaded its module. Under

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { unfinishedMessage } from "../lib/_unfinished.ts";
-import type { UnfinishedWriter } from "../lib/errors.ts";
+import { unfinishedMessage } from "../../lib/run/_unfinished.ts";
+import type { UnfinishedWriter } from "../../lib/errors.ts";
 
 const writer = (id: number, state: string): UnfinishedWriter => ({
   writer: id,

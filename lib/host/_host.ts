@@ -1,7 +1,7 @@
 // Private: what a writer host does, in a Worker or in a subprocess: open one
 // connection per writer with the run's settings, report ready, wait for the
 // start, run the writers, record every outcome, close the connections.
-import { classifyError } from "./_errors.ts";
+import { classifyError } from "../sqlite/_classify.ts";
 import { OutcomePacker, OutcomeTable } from "./_outcome_codec.ts";
 import {
   type HostInit,
@@ -18,7 +18,7 @@ import {
   type SharedInts,
   STOP,
   WriterState,
-} from "./_shared.ts";
+} from "./_memory.ts";
 import {
   type Connection,
   HELPER_BUSY_TIMEOUT_MS,
@@ -26,17 +26,17 @@ import {
   openConnection,
   setBusyTimeout,
   sqliteVersion,
-} from "./_sqlite.ts";
-import type { TaskContext } from "./plan.ts";
-import type { Driver } from "./driver.ts";
-import { loadDriver } from "./_driver_load.ts";
+} from "../sqlite/_connection.ts";
+import type { TaskContext } from "../plan.ts";
+import type { Driver } from "../driver.ts";
+import { loadDriver } from "../sqlite/_load.ts";
 import {
   prepareWriter,
   runWriter,
   taskFunction,
   type WriterOutcome,
   type WriterStatements,
-} from "./writer.ts";
+} from "./_writer.ts";
 
 /** Most outcomes in one message. */
 const BATCH_SIZE = 256;

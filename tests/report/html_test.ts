@@ -6,17 +6,17 @@ import {
   type Outcome,
   type OutcomeKind,
   type Report,
-} from "../mod.ts";
-import { buildReport } from "../lib/report.ts";
-import { resolvePlan } from "../lib/_resolve_plan.ts";
+} from "../../mod.ts";
+import { buildReport } from "../../lib/report/report.ts";
+import { resolvePlan } from "../../lib/_resolve_plan.ts";
 import {
   COLORS,
   MAX_DRAWN_OPERATIONS,
   TENURE_COLOR,
-} from "../lib/_html_timeline.ts";
-import denoJson from "../deno.json" with { type: "json" };
-import { messagesDb, tempDir } from "./_helpers.ts";
-import { countColor, decodePng } from "./_png.ts";
+} from "../../lib/report/_timeline.ts";
+import denoJson from "../../deno.json" with { type: "json" };
+import { messagesDb, tempDir } from "../_helpers.ts";
+import { countColor, decodePng } from "../_png.ts";
 
 /** A report of `writers` × `perWriter` operations, built as a run would. */
 function syntheticReport(

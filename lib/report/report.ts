@@ -4,11 +4,11 @@
  *
  * @module
  */
-import { codeName } from "./_errors.ts";
-import type { Outcome, OutcomeKind, RunSettings } from "./plan.ts";
+import { codeName } from "../sqlite/_classify.ts";
+import type { Outcome, OutcomeKind, RunSettings } from "../plan.ts";
 
 export type { Outcome, OutcomeKind };
-import denoJson from "../deno.json" with { type: "json" };
+import denoJson from "../../deno.json" with { type: "json" };
 
 /** The counter workload's result. */
 export interface CounterSummary {

@@ -16,7 +16,7 @@
 // per WAL/FULL commit with 8 writers a host, a tenth of a commit's time.
 // While any of its writers has something else to do (a retry's delay, a
 // crash point), the host waits asynchronously and its thread stays free.
-import { StrategyLockError } from "./strategies.ts";
+import { StrategyLockError } from "../strategies.ts";
 import {
   HOLDER,
   pendingSlot,
@@ -24,7 +24,7 @@ import {
   SERVING,
   STOP,
   TICKET,
-} from "./_shared.ts";
+} from "./_memory.ts";
 
 /**
  * Longest a host blocks its thread at a time waiting for its turn; between

@@ -1,7 +1,7 @@
 // Private: the message of a run stopped before its end (its deadline, its
 // signal), short enough to read: the first few writers, then counts by
 // state. The full list stays in the error's `unfinished`.
-import type { UnfinishedWriter } from "./errors.ts";
+import type { UnfinishedWriter } from "../errors.ts";
 
 /** Writers listed one by one before the rest are counted. */
 const LISTED = 3;

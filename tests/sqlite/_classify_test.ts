@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { classifyError, codeName } from "../lib/_errors.ts";
+import { classifyError, codeName } from "../../lib/sqlite/_classify.ts";
 
 Deno.test("classifyError() reads node:sqlite's errcode, on a real lock", async () => {
   const dir = await Deno.makeTempDir();

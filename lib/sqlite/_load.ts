@@ -1,11 +1,11 @@
 // Private: finding a driver by module specifier, with a clear error when the
 // module cannot load or does not export one.
-import type { Driver } from "./driver.ts";
-import nodeSqlite from "./drivers/node_sqlite.ts";
+import type { Driver } from "../driver.ts";
+import nodeSqlite from "../drivers/node_sqlite.ts";
 
 /** The default driver's module, as a URL. */
 export const DEFAULT_DRIVER: string = new URL(
-  "./drivers/node_sqlite.ts",
+  "../drivers/node_sqlite.ts",
   import.meta.url,
 ).href;
 

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { codeName } from "./_errors.ts";
+import { codeName } from "../sqlite/_classify.ts";
 import {
   COLORS,
   COMMIT_COLOR,
@@ -14,7 +14,7 @@ import {
   TENURE_COLOR,
   timeline,
   WAIT_COLOR,
-} from "./_html_timeline.ts";
+} from "./_timeline.ts";
 import { formatReport, type Outcome, type Report } from "./report.ts";
 
 /** Failures listed one by one, after the table by code. */

@@ -1,14 +1,14 @@
 // The queue strategy's turn-taking, with two hosts' queues on one shared
 // memory in this thread: the order of turns is exact, not sampled.
 import assert from "node:assert/strict";
-import { StrategyLockError } from "../lib/strategies.ts";
+import { StrategyLockError } from "../../lib/strategies.ts";
 import {
   HostQueue,
   releaseDeadHost,
   releaseDeadTicket,
-} from "../lib/_queue.ts";
-import { allocateShared } from "../lib/_shared.ts";
-import { assertNoSecondTurn } from "./_helpers.ts";
+} from "../../lib/host/_queue.ts";
+import { allocateShared } from "../../lib/host/_memory.ts";
+import { assertNoSecondTurn } from "../_helpers.ts";
 
 const WRITERS = 5;
 

@@ -5,8 +5,8 @@ import {
   outcomeTableShape,
   packOutcomes,
   unpackOutcomes,
-} from "../lib/_outcome_codec.ts";
-import type { Outcome } from "../mod.ts";
+} from "../../lib/host/_outcome_codec.ts";
+import type { Outcome } from "../../mod.ts";
 
 Deno.test("packed outcomes unpack to what was recorded, nulls and messages included", () => {
   const base = {

@@ -7,14 +7,14 @@
  * @module
  */
 import { deserialize, serialize } from "node:v8";
-import { runHost } from "./_host_core.ts";
+import { runHost } from "./_host.ts";
 import {
   frame,
   FrameReader,
   type HostInit,
   type HostMessage,
 } from "./_protocol.ts";
-import { FileInts } from "./_shared.ts";
+import { FileInts } from "./_memory.ts";
 
 function send(message: HostMessage): void {
   const bytes = frame(serialize(message));

@@ -1,10 +1,10 @@
 // Private: the messages between the orchestrator and a writer host. Plain
 // data only: errors are copied into ClassifiedError objects before sending.
-import type { ClassifiedError } from "./_errors.ts";
-import type { RunSettings } from "./plan.ts";
+import type { ClassifiedError } from "../sqlite/_classify.ts";
+import type { RunSettings } from "../plan.ts";
 import type { OutcomeTableShape, PackedOutcomes } from "./_outcome_codec.ts";
-import type { SqlValue } from "./table.ts";
-import type { Operation } from "./writer.ts";
+import type { SqlValue } from "../driver.ts";
+import type { Operation } from "./_writer.ts";
 
 /**
  * An operation as the orchestrator plans it: which input rows it inserts,

@@ -5,9 +5,9 @@ import {
   generateRows,
   htmlReport,
   insertRowsInParallel,
-} from "../mod.ts";
-import { summarizeLatency } from "../lib/report.ts";
-import { messagesDb } from "./_helpers.ts";
+} from "../../mod.ts";
+import { summarizeLatency } from "../../lib/report/report.ts";
+import { messagesDb } from "../_helpers.ts";
 
 Deno.test("summarizeLatency() gives nearest-rank percentiles", () => {
   const values = Array.from({ length: 100 }, (_, i) => i + 1);

@@ -4,9 +4,9 @@ import {
   hostWriter,
   type PlannedOperation,
   type WriterAssignment,
-} from "../lib/_protocol.ts";
-import type { SqlValue } from "../lib/table.ts";
-import type { Operation } from "../lib/writer.ts";
+} from "../../lib/host/_protocol.ts";
+import type { SqlValue } from "../../lib/table.ts";
+import type { Operation } from "../../lib/host/_writer.ts";
 
 /**
  * A writer's planned operations, `rows` dealt out `perOp` at a time, and the

@@ -18,10 +18,10 @@ import {
   retry,
   rowCount,
   type TransactionMode,
-} from "../mod.ts";
+} from "../../mod.ts";
 import { AssertionError } from "node:assert";
-import { busyDelay } from "../lib/writer.ts";
-import { messagesDb } from "./_helpers.ts";
+import { busyDelay } from "../../lib/host/_writer.ts";
+import { messagesDb } from "../_helpers.ts";
 
 Deno.test("busyDelay() follows SQLite's busy handler schedule and total timeout", () => {
   const schedule = (timeoutMs: number): number[] => {
@@ -148,7 +148,7 @@ for (const journalMode of ["delete", "wal"] as JournalMode[]) {
   });
 }
 
-const TASKS = new URL("../fixtures/tasks/", import.meta.url);
+const TASKS = new URL("../../fixtures/tasks/", import.meta.url);
 
 Deno.test("task: a custom module runs under the strategy, once per operation", async () => {
   await using db = await messagesDb();

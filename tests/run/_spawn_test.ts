@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { tempDir } from "./_helpers.ts";
+import { tempDir } from "../_helpers.ts";
 
-const MOD = new URL("../mod.ts", import.meta.url).href;
+const MOD = new URL("../../mod.ts", import.meta.url).href;
 
 Deno.test("hosts: a first run on a fresh cache type-checks the host module once, not once per Worker", async () => {
   await using dir = await tempDir();
@@ -24,7 +24,7 @@ if (report.ok !== 8 || report.hosts.length !== 4) throw new Error("the run faile
   const stderr = new TextDecoder().decode(output.stderr);
   assert.equal(output.code, 0, stderr);
   const checks = stderr.split("\n").filter((line) =>
-    /^Check .*lib\/host\.ts$/.test(line)
+    /^Check .*lib\/host\/worker\.ts$/.test(line)
   );
   assert.equal(checks.length, 1, stderr);
 });

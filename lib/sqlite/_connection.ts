@@ -1,7 +1,7 @@
 // Private: the one place that opens SQLite connections, through a driver,
 // and applies the per-connection settings.
-import type { Driver, DriverConnection } from "./driver.ts";
-import { defaultDriver } from "./_driver_load.ts";
+import type { Driver, DriverConnection } from "../driver.ts";
+import { defaultDriver } from "./_load.ts";
 
 /** An open SQLite connection. */
 export type Connection = DriverConnection;

@@ -1,7 +1,7 @@
 // Private: the HTML report's timeline, an SVG with a lane per writer and a
 // lane for the write lock. Small runs draw every operation; large ones draw
 // lanes of writers and slices of time, so the page stays under 1 MB.
-import { codeName } from "./_errors.ts";
+import { codeName } from "../sqlite/_classify.ts";
 import type { Outcome, OutcomeKind, Report } from "./report.ts";
 
 /** Each outcome's colour. */

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type ClassifiedError, classifyError } from "./_errors.ts";
+import { type ClassifiedError, classifyError } from "../sqlite/_classify.ts";
 import {
   COMMITS,
   delay,
@@ -18,14 +18,22 @@ import {
   UNCOMMITTED,
   WriterState,
   type WriterStateValue,
-} from "./_shared.ts";
+} from "./_memory.ts";
 import type { HostQueue } from "./_queue.ts";
-import { type Connection, insertSql, quoteIdent } from "./_sqlite.ts";
-import type { DriverStatement } from "./driver.ts";
-import { holdFor, type RunSettings, type TaskContext } from "./plan.ts";
-import type { Outcome } from "./plan.ts";
-import { retryDelay, StrategyLockError } from "./strategies.ts";
-import type { SqlValue } from "./table.ts";
+import {
+  type Connection,
+  insertSql,
+  quoteIdent,
+} from "../sqlite/_connection.ts";
+import type { DriverStatement } from "../driver.ts";
+import {
+  holdFor,
+  type Outcome,
+  type RunSettings,
+  type TaskContext,
+} from "../plan.ts";
+import { retryDelay, StrategyLockError } from "../strategies.ts";
+import type { SqlValue } from "../driver.ts";
 
 /**
  * One operation (transaction) as a writer runs it. The orchestrator keeps

@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { runHost } from "./_host_core.ts";
+import { runHost } from "./_host.ts";
 import type { HostInit, HostMessage } from "./_protocol.ts";
-import { AtomicInts, GO } from "./_shared.ts";
+import { AtomicInts, GO } from "./_memory.ts";
 
 // A Worker that calls Deno.exit (a task's code may) ends silently: no error
 // event, no message. Say so first, so the run reports the host as crashed
