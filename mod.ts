@@ -92,6 +92,7 @@ export {
   type CounterSummary,
   type ErrorCount,
   formatReport,
+  type HostEnd,
   type HostStatus,
   type HostSummary,
   type LatencySummary,

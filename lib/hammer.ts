@@ -608,6 +608,8 @@ interface HostState {
   writers: number[];
   status: HostStatus | "starting" | "running";
   error: string | null;
+  /** Whether its writer reached the plan's crash point. */
+  crashPoint: boolean;
 }
 
 /**
@@ -1071,6 +1073,11 @@ function orchestrate(
           status: h.status === "starting" || h.status === "running"
             ? "stopped"
             : h.status,
+          ended: h.status === "done"
+            ? "done"
+            : h.status === "crashed"
+            ? (h.crashPoint ? "crash-injection" : "crash")
+            : "stopped",
           error: h.error,
         })),
         durationMs: stoppedAt === null
@@ -1271,6 +1278,7 @@ function orchestrate(
           }
           break;
         case "crash-point":
+          host.crashPoint = true;
           if (settings.crash?.how === "kill") {
             stopHost(
               host,
@@ -1322,6 +1330,7 @@ function orchestrate(
           writers: writers.map((w) => w.id),
           status: "starting",
           error: null,
+          crashPoint: false,
           handle: null as unknown as HostHandle,
         };
         host.handle = spawn(id, {

@@ -189,6 +189,11 @@ Deno.test("hammer() reports a host killed inside a transaction; nothing acknowle
   assert.deepEqual(writer1, ["ok", "ok", "unknown", "skipped"]);
   assert.equal(report.perWriter[1].status, "crashed");
   assert.equal(report.crashHappened, true);
+  assert.deepEqual(report.hosts.map((h) => h.ended), [
+    "done",
+    "crash-injection",
+    "done",
+  ]);
   assert.equal(report.perWriter[0].ok, 4);
   assert.equal(report.perWriter[2].ok, 4);
   assert.equal(report.unknown, 1);
@@ -253,6 +258,7 @@ Deno.test("hammer() reports a host whose writer throws, and finishes the others"
   assert.equal(host?.status, "crashed");
   assert.match(host?.error ?? "", /writer 0 threw/);
   assert.equal(report.crashHappened, true);
+  assert.equal(host?.ended, "crash-injection");
   assert.deepEqual(
     report.outcomes.filter((o) => o.writer === 0).map((o) => o.outcome),
     ["ok", "skipped"],
@@ -285,6 +291,7 @@ for (const mode of ["worker", "process"] as const) {
     });
     const host = report.hosts.find((h) => h.writers.includes(0));
     assert.equal(host?.status, "crashed");
+    assert.equal(host?.ended, "crash");
     assert.match(
       host?.error ?? "",
       mode === "worker"

@@ -67,6 +67,14 @@ export interface ErrorCount {
 /** How a host (Worker) ended. */
 export type HostStatus = "done" | "crashed" | "stopped";
 
+/**
+ * Why a host ended: `done` (its writers finished), `crash-injection` (the
+ * plan's `crash` killed it, or its writer threw there), `crash` (it died
+ * for another reason: a task's uncaught error, `Deno.exit`, a signal) or
+ * `stopped` (the run stopped it: a deadline, an abort, a failure elsewhere).
+ */
+export type HostEnd = "done" | "crash-injection" | "crash" | "stopped";
+
 /** One row of the per-writer table. */
 export interface WriterSummary {
   /** Writer id. */
@@ -101,7 +109,9 @@ export interface HostSummary {
   writers: number[];
   /** How it ended. */
   status: HostStatus;
-  /** Why it crashed or was stopped, if it did not finish. */
+  /** Why it ended, as a fact to branch on. */
+  ended: HostEnd;
+  /** Why it crashed or was stopped, in words, if it did not finish. */
   error: string | null;
 }
 
@@ -382,9 +392,8 @@ export function buildReport(input: ReportInput): Report {
     crashHappened: input.settings.crash === null
       ? null
       : input.hosts.some((h) =>
-        h.status === "crashed" &&
-        h.writers.includes(input.settings.crash!.writer) &&
-        (h.error ?? "").includes("crash injection")
+        h.ended === "crash-injection" &&
+        h.writers.includes(input.settings.crash!.writer)
       ),
     counter: counterSummary(input, okOutcomes),
     commitOrder: okOutcomes.filter((o) => o.commitSeq !== null)

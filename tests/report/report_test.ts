@@ -138,6 +138,7 @@ Deno.test("formatReport() gives why a planned crash did not happen from its writ
         host,
         writers: [host],
         status,
+        ended: status === "crashed" ? "crash" : status,
         error: status === "done" ? null : "something else",
       })),
     });
