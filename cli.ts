@@ -39,7 +39,11 @@ import { generateRows } from "./lib/generate_rows.ts";
 import { htmlReport } from "./lib/report/html.ts";
 import { insertRowsInParallel } from "./lib/insert_rows_in_parallel.ts";
 import { MAX_WRITERS, type RunOptions, type RunProgress } from "./lib/plan.ts";
-import { integer } from "./lib/_validate.ts";
+import {
+  integer,
+  type InvalidOption,
+  isInvalidOption,
+} from "./lib/_validate.ts";
 import { probe, type ProbeLevel } from "./lib/probe.ts";
 import { formatReport, type Report } from "./lib/report/report.ts";
 import {
@@ -877,6 +881,34 @@ const FLAG_OF: Record<string, string> = {
 };
 
 /**
+ * The message of a library's error about one option, naming the flag that
+ * set it. The rows the CLI generates have one column, set by --column.
+ */
+function flagMessage(
+  error: InvalidOption,
+  message: string,
+  values?: Record<string, unknown>,
+): string {
+  const facts = error as InvalidOption & {
+    reason?: string;
+    column?: string;
+    table?: string;
+  };
+  if (facts.reason === "not-a-column") {
+    return `Invalid --column: ${error.detail}`;
+  }
+  if (facts.reason === "missing-column") {
+    return `Invalid --table: ${facts.table} needs a value for column "${facts.column}" (NOT NULL without a default), and the CLI writes only --column ${
+      values?.column ?? "msg"
+    }: give "${facts.column}" a default in the schema, or write it with --column ${facts.column}`;
+  }
+  const flag = FLAG_OF[error.option.replace(/\[\d+\]$/, "")];
+  return flag === undefined
+    ? message
+    : message.replace(`Invalid ${error.option}:`, `Invalid ${flag}:`);
+}
+
+/**
  * A validation error of the library as a usage error naming the flag. `db`,
  * given, is the database the run used: a temp fixture built from --schema is
  * named by that flag, not by its temp path.
@@ -910,21 +942,11 @@ function asUsage(
       `the database built from --schema ${values.schema}`,
     );
   }
+  if (isInvalidOption(error)) {
+    message = flagMessage(error, message, values);
+  }
+  // Strategies named as the API writes them, in prose: as flags.
   message = message
-    // The rows the CLI generates have one column, set by --column.
-    .replace(/^Invalid rows: (".*" is not a column)/, "Invalid --column: $1")
-    .replace(
-      /^Invalid rows: they lack column "(.*)" of (.*), which is NOT NULL without a default$/,
-      (_all, column: string, table: string) =>
-        `Invalid --table: ${table} needs a value for column "${column}" (NOT NULL without a default), and the CLI writes only --column ${
-          values?.column ?? "msg"
-        }: give "${column}" a default in the schema, or write it with --column ${column}`,
-    )
-    .replace(
-      /\b(Invalid )(\w+)(\[\d+\])?:/,
-      (all, invalid: string, name: string) =>
-        FLAG_OF[name] === undefined ? all : `${invalid}${FLAG_OF[name]}:`,
-    )
     .replace(/strategy none\b/, "--strategy none")
     .replace(/\bfileLock\(\)/g, "--strategy file-lock");
   return new UsageError(message);

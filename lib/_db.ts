@@ -16,15 +16,15 @@ import {
   DatabaseError,
   type DatabaseProblem,
 } from "./sqlite/database_error.ts";
+import { invalid } from "./_validate.ts";
 
 /** The database file behind `db`. */
 export function pathOf(db: DbLike): string {
   if (db instanceof FixtureDb) return db.path;
   if (typeof db === "string" && db !== "") return db;
-  throw new TypeError(
-    `Invalid db: ${
-      String(db)
-    } (expected a fixture from fixtureDb() or a file path)`,
+  throw invalid(
+    "db",
+    `${String(db)} (expected a fixture from fixtureDb() or a file path)`,
   );
 }
 
@@ -206,13 +206,11 @@ export function requireTable(
   path: string,
 ): ColumnInfo[] {
   if (typeof table !== "string" || table === "") {
-    throw new TypeError(
-      `Invalid table: ${JSON.stringify(table)} (expected a table name)`,
-    );
+    throw invalid("table", `${JSON.stringify(table)} (expected a table name)`);
   }
   const columns = tableColumns(conn, table);
   if (columns === null) {
-    throw new RangeError(`Invalid table: "${table}" does not exist in ${path}`);
+    throw invalid("table", `"${table}" does not exist in ${path}`, RangeError);
   }
   return columns;
 }

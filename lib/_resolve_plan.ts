@@ -11,6 +11,7 @@ import {
 import {
   choice,
   integer,
+  invalid,
   MAX_TIMEOUT_MS,
   rejectUnknownOptions,
 } from "./_validate.ts";
@@ -76,23 +77,22 @@ function isPlainRowValue(value: unknown): boolean {
  */
 export function resolvePlan(plan: HammerPlan): RunSettings {
   if (typeof plan !== "object" || plan === null) {
-    throw new TypeError(`Invalid plan: ${String(plan)}`);
+    throw invalid("plan", `${String(plan)}`);
   }
   rejectUnknownOptions("hammer", plan, ["db", "workload", ...RUN_OPTION_NAMES]);
   const fixture = plan.db instanceof FixtureDb ? plan.db : null;
   let path: string;
   if (fixture !== null) {
     if (fixture.closed) {
-      throw new TypeError(`Invalid db: fixture ${fixture.path} is disposed`);
+      throw invalid("db", `fixture ${fixture.path} is disposed`);
     }
     path = fixture.path;
   } else if (typeof plan.db === "string" && plan.db !== "") {
     path = plan.db;
   } else {
-    throw new TypeError(
-      `Invalid db: ${
-        String(plan.db)
-      } (expected a fixture from fixtureDb() or a file path)`,
+    throw invalid(
+      "db",
+      `${String(plan.db)} (expected a fixture from fixtureDb() or a file path)`,
     );
   }
 
@@ -102,8 +102,9 @@ export function resolvePlan(plan: HammerPlan): RunSettings {
     (workload.kind !== "insert" && workload.kind !== "counter" &&
       workload.kind !== "task" && workload.kind !== "parentChildren")
   ) {
-    throw new TypeError(
-      `Invalid workload: ${
+    throw invalid(
+      "workload",
+      `${
         JSON.stringify(
           (workload as { kind?: unknown } | null)?.kind ?? workload,
         )
@@ -128,12 +129,10 @@ export function resolvePlan(plan: HammerPlan): RunSettings {
     table = checkTable(workload.table);
     const rows = workload.rows;
     if (!Array.isArray(rows)) {
-      throw new TypeError(
-        `Invalid rows: expected an array, got ${typeof rows}`,
-      );
+      throw invalid("rows", `expected an array, got ${typeof rows}`);
     }
     if (rows.length === 0) {
-      throw new RangeError("Invalid rows: empty (nothing to write)");
+      throw invalid("rows", "empty (nothing to write)", RangeError);
     }
     columns = checkRows(rows);
     rowCount = rows.length;
@@ -146,8 +145,10 @@ export function resolvePlan(plan: HammerPlan): RunSettings {
       )
       : integer("writers", plan.writers, 1, MAX_WRITERS);
     if (writers > rows.length) {
-      throw new RangeError(
-        `Invalid writers: ${writers} (more than the ${rows.length} rows to write)`,
+      throw invalid(
+        "writers",
+        `${writers} (more than the ${rows.length} rows to write)`,
+        RangeError,
       );
     }
   } else if (workload.kind === "parentChildren") {
@@ -228,8 +229,10 @@ export function resolvePlan(plan: HammerPlan): RunSettings {
     ? Math.min(writers, DEFAULT_MAX_THREADS)
     : integer("threads", plan.threads, 1, Math.min(writers, MAX_THREADS));
   if (threads > MAX_THREADS) {
-    throw new RangeError(
-      `Invalid threads: ${threads} (at most ${MAX_THREADS} Workers; set threads below writers)`,
+    throw invalid(
+      "threads",
+      `${threads} (at most ${MAX_THREADS} Workers; set threads below writers)`,
+      RangeError,
     );
   }
   const strategy = checkStrategy(plan, fixture, path);
@@ -239,23 +242,26 @@ export function resolvePlan(plan: HammerPlan): RunSettings {
     ["worker", "process"] as const,
   );
   if (mode === "process" && strategy.queue) {
-    throw new TypeError(
-      `Invalid strategy: ${strategy.name} needs mode "worker" (the queue lives in shared memory); use fileLock() across processes`,
+    throw invalid(
+      "strategy",
+      `${strategy.name} needs mode "worker" (the queue lives in shared memory); use fileLock() across processes`,
     );
   }
   const busyTimeoutMs = strategy.busyTimeoutMs ?? 0;
   const journalMode = plan.journalMode ?? fixture?.settings.journalMode;
   if (plan.onProgress !== undefined && typeof plan.onProgress !== "function") {
-    throw new TypeError(
-      `Invalid onProgress: expected a function, got ${typeof plan.onProgress}`,
+    throw invalid(
+      "onProgress",
+      `expected a function, got ${typeof plan.onProgress}`,
     );
   }
   if (plan.handleSignals !== undefined) {
     checkBoolean("handleSignals", plan.handleSignals);
   }
   if (plan.signal !== undefined && !(plan.signal instanceof AbortSignal)) {
-    throw new TypeError(
-      `Invalid signal: expected an AbortSignal, got ${
+    throw invalid(
+      "signal",
+      `expected an AbortSignal, got ${
         plan.signal === null ? "null" : typeof plan.signal
       }`,
     );
@@ -318,9 +324,7 @@ export function resolvePlan(plan: HammerPlan): RunSettings {
 
 function checkBoolean(name: string, value: unknown): boolean {
   if (typeof value !== "boolean") {
-    throw new TypeError(
-      `Invalid ${name}: ${JSON.stringify(value)} (expected true or false)`,
-    );
+    throw invalid(name, `${JSON.stringify(value)} (expected true or false)`);
   }
   return value;
 }
@@ -331,8 +335,9 @@ function checkModule(module: unknown): string {
     if (/^(file|https?|data|blob|jsr|npm):/.test(module)) return module;
     if (isAbsolute(module)) return pathToFileURL(module).href;
   }
-  throw new TypeError(
-    `Invalid module: ${
+  throw invalid(
+    "module",
+    `${
       JSON.stringify(module)
     } (expected an absolute path or a URL, e.g. new URL("./task.ts", import.meta.url))`,
   );
@@ -342,10 +347,10 @@ function checkParams(params: unknown): unknown {
   try {
     return structuredClone(params);
   } catch (error) {
-    throw new TypeError(
-      `Invalid params: ${
-        (error as Error).message
-      } (they are sent to every writer)`,
+    throw invalid(
+      "params",
+      `${(error as Error).message} (they are sent to every writer)`,
+      TypeError,
       { cause: error },
     );
   }
@@ -353,9 +358,7 @@ function checkParams(params: unknown): unknown {
 
 function checkTable(table: unknown): string {
   if (typeof table !== "string" || table === "") {
-    throw new TypeError(
-      `Invalid table: ${JSON.stringify(table)} (expected a table name)`,
-    );
+    throw invalid("table", `${JSON.stringify(table)} (expected a table name)`);
   }
   return table;
 }
@@ -365,8 +368,9 @@ function checkHold(hold: number | readonly number[]): number | number[] {
     return integer("holdMs", hold, 0, MAX_TIMEOUT_MS);
   }
   if (!Array.isArray(hold) || hold.length === 0) {
-    throw new TypeError(
-      `Invalid holdMs: ${
+    throw invalid(
+      "holdMs",
+      `${
         JSON.stringify(hold)
       } (expected a number or a non-empty array of numbers)`,
     );
@@ -386,8 +390,9 @@ function checkStrategy(
     given?.busyTimeoutMs !== undefined && plan.busyTimeoutMs !== undefined &&
     given.busyTimeoutMs !== plan.busyTimeoutMs
   ) {
-    throw new TypeError(
-      `Invalid busyTimeoutMs: ${plan.busyTimeoutMs} conflicts with strategy ${given.name} (busy timeout ${given.busyTimeoutMs} ms); give one of them`,
+    throw invalid(
+      "busyTimeoutMs",
+      `${plan.busyTimeoutMs} conflicts with strategy ${given.name} (busy timeout ${given.busyTimeoutMs} ms); give one of them`,
     );
   }
   let busyTimeoutMs = integer(
@@ -425,8 +430,10 @@ function checkStrategy(
       // Reported below.
     }
     if (!isDir) {
-      throw new RangeError(
-        `Invalid fileLock path: ${strategy.fileLock.path} (its directory ${dir} does not exist)`,
+      throw invalid(
+        "fileLock path",
+        `${strategy.fileLock.path} (its directory ${dir} does not exist)`,
+        RangeError,
       );
     }
   }
@@ -436,16 +443,14 @@ function checkStrategy(
 function checkRows(rows: readonly Row[]): string[] {
   const first = rows[0];
   if (typeof first !== "object" || first === null || Array.isArray(first)) {
-    throw new TypeError(`Invalid rows[0]: expected an object of column values`);
+    throw invalid("rows[0]", `expected an object of column values`);
   }
   const columns = Object.keys(first);
   const expected = columns.join(", ");
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i];
     if (typeof row !== "object" || row === null || Array.isArray(row)) {
-      throw new TypeError(
-        `Invalid rows[${i}]: expected an object of column values`,
-      );
+      throw invalid(`rows[${i}]`, `expected an object of column values`);
     }
     const keys = Object.keys(row);
     // Values are read by name: the same columns in another order are fine.
@@ -454,24 +459,26 @@ function checkRows(rows: readonly Row[]): string[] {
       (keys.some((key, k) => key !== columns[k]) &&
         !keys.every((key) => Object.hasOwn(first, key)))
     ) {
-      throw new TypeError(
-        `Invalid rows[${i}]: its columns (${
-          keys.join(", ")
-        }) differ from rows[0]'s (${expected})`,
+      throw invalid(
+        `rows[${i}]`,
+        `its columns (${keys.join(", ")}) differ from rows[0]'s (${expected})`,
       );
     }
     for (const key of keys) {
       const value = row[key];
       if (!isPlainRowValue(value)) {
-        throw new TypeError(
-          `Invalid rows[${i}].${key}: ${typeof value} cannot be stored (expected string, number, bigint, boolean, null or Uint8Array)`,
+        throw invalid(
+          `rows[${i}].${key}`,
+          `${typeof value} cannot be stored (expected string, number, bigint, boolean, null or Uint8Array)`,
         );
       }
       if (
         typeof value === "bigint" && (value < INT64_MIN || value > INT64_MAX)
       ) {
-        throw new RangeError(
-          `Invalid rows[${i}].${key}: ${value}n is outside SQLite's 64-bit integer range (-2^63 to 2^63 - 1)`,
+        throw invalid(
+          `rows[${i}].${key}`,
+          `${value}n is outside SQLite's 64-bit integer range (-2^63 to 2^63 - 1)`,
+          RangeError,
         );
       }
     }
@@ -485,7 +492,7 @@ function checkCrash(
   operationsOf: (writer: number) => number,
 ): Required<CrashSpec> {
   if (typeof crash !== "object" || crash === null) {
-    throw new TypeError(`Invalid crash: ${String(crash)}`);
+    throw invalid("crash", `${String(crash)}`);
   }
   rejectUnknownOptions("crash", crash, [
     "writer",
@@ -502,20 +509,21 @@ function checkCrash(
     typeof crash.afterOps === "number" && Number.isInteger(crash.afterOps) &&
     crash.afterOps >= operations
   ) {
-    throw new RangeError(
-      `Invalid crash.afterOps: ${crash.afterOps} (writer ${writer} has ${operations} operation${
+    throw invalid(
+      "crash.afterOps",
+      `${crash.afterOps} (writer ${writer} has ${operations} operation${
         operations === 1 ? "" : "s"
       }: expected 0 to ${operations - 1})`,
+      RangeError,
     );
   }
   if (
     crash.inTransaction !== undefined &&
     typeof crash.inTransaction !== "boolean"
   ) {
-    throw new TypeError(
-      `Invalid crash.inTransaction: ${
-        JSON.stringify(crash.inTransaction)
-      } (expected true or false)`,
+    throw invalid(
+      "crash.inTransaction",
+      `${JSON.stringify(crash.inTransaction)} (expected true or false)`,
     );
   }
   return {

@@ -12,7 +12,7 @@ import { acknowledgement } from "./_acknowledged.ts";
 import { quoteIdent } from "./sqlite/_connection.ts";
 import type { Outcome, Report } from "./report/report.ts";
 import { rowCount, type SqlValue } from "./table.ts";
-import { rejectUnknownOptions } from "./_validate.ts";
+import { invalid, rejectUnknownOptions } from "./_validate.ts";
 
 /**
  * The report of an insert run, or a TypeError naming what `name` needs: the
@@ -24,15 +24,17 @@ function insertReport(name: string, report: Report): Report {
     typeof report !== "object" || report === null ||
     typeof report.settings !== "object" || !Array.isArray(report.outcomes)
   ) {
-    throw new TypeError(
-      `Invalid report: ${name} needs a run's report, got ${
+    throw invalid(
+      "report",
+      `${name} needs a run's report, got ${
         report === null ? "null" : typeof report
       }`,
     );
   }
   if (report.settings.workload !== "insert") {
-    throw new TypeError(
-      `Invalid report: ${name} needs an insert run (its rows are known by rowid), got a ${report.settings.workload} run`,
+    throw invalid(
+      "report",
+      `${name} needs an insert run (its rows are known by rowid), got a ${report.settings.workload} run`,
     );
   }
   return report;
@@ -92,8 +94,9 @@ export function assertRowCount(
   expected: number,
 ): void {
   if (!Number.isSafeInteger(expected) || expected < 0) {
-    throw new TypeError(
-      `Invalid expected row count: ${
+    throw invalid(
+      "expected row count",
+      `${
         typeof expected === "string" ? JSON.stringify(expected) : expected
       } (expected an integer >= 0)`,
     );
@@ -202,9 +205,7 @@ export function assertLockErrors(
   bounds: LockErrorBounds = {},
 ): void {
   if (typeof bounds !== "object" || bounds === null) {
-    throw new TypeError(
-      `Invalid bounds: ${String(bounds)} (expected { min, max })`,
-    );
+    throw invalid("bounds", `${String(bounds)} (expected { min, max })`);
   }
   rejectUnknownOptions("assertLockErrors bounds", bounds, ["min", "max"]);
   const min = bounds.min ?? 1;
@@ -212,17 +213,21 @@ export function assertLockErrors(
   const count = (n: unknown): boolean =>
     typeof n === "number" && n >= 0 && (Number.isInteger(n) || n === Infinity);
   if (!count(min) || !count(max)) {
-    throw new RangeError(
-      `Invalid bounds: { min: ${min}, max: ${max} } (expected counts >= 0)`,
+    throw invalid(
+      "bounds",
+      `{ min: ${min}, max: ${max} } (expected counts >= 0)`,
+      RangeError,
     );
   }
   if (min > max) {
-    throw new RangeError(
-      `Invalid bounds: { min: ${min}, max: ${max} }${
+    throw invalid(
+      "bounds",
+      `{ min: ${min}, max: ${max} }${
         bounds.min === undefined
           ? " (min defaults to 1; for no lock errors at all use assertNoLockErrors)"
           : ""
       }`,
+      RangeError,
     );
   }
   const found = report.lockErrors;
@@ -361,15 +366,17 @@ export function assertRowOrder(
 ): void {
   if (expected?.order === "sequence") {
     if (typeof expected.column !== "string" || expected.column === "") {
-      throw new TypeError(
-        `Invalid column: ${
+      throw invalid(
+        "column",
+        `${
           JSON.stringify(expected.column)
         } (expected the column whose values are compared)`,
       );
     }
     if (!Array.isArray(expected.values)) {
-      throw new TypeError(
-        `Invalid values: expected an array, got ${
+      throw invalid(
+        "values",
+        `expected an array, got ${
           expected.values === null ? "null" : typeof expected.values
         }`,
       );
@@ -405,8 +412,9 @@ export function assertRowOrder(
     expected?.order !== "per-writer" && expected?.order !== "alternating" &&
     expected?.order !== "grouped"
   ) {
-    throw new TypeError(
-      `Invalid order: ${
+    throw invalid(
+      "order",
+      `${
         JSON.stringify(
           (expected as { order?: unknown })?.order,
         )
@@ -415,10 +423,9 @@ export function assertRowOrder(
   }
   const report = insertReport("assertRowOrder", expected.report);
   if (table !== report.settings.table) {
-    throw new TypeError(
-      `Invalid table: ${
-        JSON.stringify(table)
-      } is not the table the run wrote (${
+    throw invalid(
+      "table",
+      `${JSON.stringify(table)} is not the table the run wrote (${
         JSON.stringify(report.settings.table)
       })`,
     );
@@ -624,8 +631,9 @@ export function assertIntegrity(db: DbLike): void {
 export function assertCounter(db: DbLike, report: Report): void {
   const counter = report.settings.counter;
   if (counter === null) {
-    throw new TypeError(
-      `Invalid report: assertCounter needs a counter run, got a ${report.settings.workload} run`,
+    throw invalid(
+      "report",
+      `assertCounter needs a counter run, got a ${report.settings.workload} run`,
     );
   }
   const { table } = report.settings;
@@ -698,8 +706,9 @@ export function assertCounter(db: DbLike, report: Report): void {
 export function assertAllOrNothing(db: DbLike, report: Report): void {
   const spec = report.settings.parentChildren;
   if (spec === null) {
-    throw new TypeError(
-      `Invalid report: assertAllOrNothing needs a parentChildren run, got a ${report.settings.workload} run`,
+    throw invalid(
+      "report",
+      `assertAllOrNothing needs a parentChildren run, got a ${report.settings.workload} run`,
     );
   }
   const { parents, orphans } = withConnection(db, (conn) => ({

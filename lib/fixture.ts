@@ -13,6 +13,7 @@ import { fixtureDirPrefix } from "./_temp_dirs.ts";
 import {
   choice,
   integer,
+  invalid,
   MAX_TIMEOUT_MS,
   rejectUnknownOptions,
 } from "./_validate.ts";
@@ -227,7 +228,7 @@ async function makeFixtureDir(parent: string | undefined): Promise<string> {
     const why = error instanceof Deno.errors.NotFound
       ? "no such directory"
       : `a temp dir cannot be made in it: ${(error as Error).message}`;
-    throw new RangeError(`Invalid dir: ${parent} (${why})`, { cause: error });
+    throw invalid("dir", `${parent} (${why})`, RangeError, { cause: error });
   }
 }
 
@@ -269,7 +270,7 @@ export async function fixtureDb(
   options: FixtureOptions = {},
 ): Promise<FixtureDb> {
   if (typeof options !== "object" || options === null) {
-    throw new TypeError(`Invalid fixtureDb options: ${String(options)}`);
+    throw invalid("fixtureDb options", `${String(options)}`);
   }
   rejectUnknownOptions("fixtureDb", options, FIXTURE_OPTION_NAMES);
   const settings: FixtureSettings = {
@@ -298,29 +299,27 @@ export async function fixtureDb(
   }
   const name = options.name ?? "fixture.db";
   if (typeof name !== "string" || name === "" || /[\\/]/.test(name)) {
-    throw new TypeError(
-      `Invalid name: ${JSON.stringify(name)} (expected a file name)`,
-    );
+    throw invalid("name", `${JSON.stringify(name)} (expected a file name)`);
   }
   if (options.sql !== undefined && typeof options.sql !== "string") {
-    throw new TypeError(
-      `Invalid sql: expected a string, got ${typeof options.sql}`,
-    );
+    throw invalid("sql", `expected a string, got ${typeof options.sql}`);
   }
   if (
     options.dir !== undefined &&
     (typeof options.dir !== "string" || options.dir === "")
   ) {
-    throw new TypeError(
-      `Invalid dir: ${JSON.stringify(options.dir)} (expected a directory path)`,
+    throw invalid(
+      "dir",
+      `${JSON.stringify(options.dir)} (expected a directory path)`,
     );
   }
   let sql = options.sql;
   const schemaFile = options.schemaFile;
   if (schemaFile !== undefined) {
     if (typeof schemaFile !== "string" && !(schemaFile instanceof URL)) {
-      throw new TypeError(
-        `Invalid schemaFile: expected a path or URL, got ${typeof schemaFile}`,
+      throw invalid(
+        "schemaFile",
+        `expected a path or URL, got ${typeof schemaFile}`,
       );
     }
     try {

@@ -4,7 +4,7 @@
  * @module
  */
 import type { Row, SqlValue } from "./table.ts";
-import { rejectUnknownOptions } from "./_validate.ts";
+import { invalid, rejectUnknownOptions } from "./_validate.ts";
 
 /** Options for {@linkcode generateRows}. */
 export interface GenerateRowsOptions {
@@ -71,10 +71,10 @@ export function generateRows(
   options: GenerateRowsOptions = {},
 ): Row[] {
   if (!Number.isInteger(n) || n < 0) {
-    throw new RangeError(`Invalid n: ${n} (expected an integer >= 0)`);
+    throw invalid("n", `${n} (expected an integer >= 0)`, RangeError);
   }
   if (typeof options !== "object" || options === null) {
-    throw new TypeError(`Invalid generateRows options: ${String(options)}`);
+    throw invalid("generateRows options", `${String(options)}`);
   }
   rejectUnknownOptions("generateRows", options, [
     "column",
@@ -83,20 +83,22 @@ export function generateRows(
   ]);
   const column = options.column ?? "msg";
   if (typeof column !== "string" || column === "") {
-    throw new TypeError(`Invalid column: ${JSON.stringify(column)}`);
+    throw invalid("column", `${JSON.stringify(column)}`);
   }
   const payloadBytes = options.payloadBytes ?? UUID_BYTES;
   if (
     !Number.isInteger(payloadBytes) || payloadBytes < UUID_BYTES ||
     payloadBytes > MAX_PAYLOAD_BYTES
   ) {
-    throw new RangeError(
-      `Invalid payloadBytes: ${payloadBytes} (expected an integer from ${UUID_BYTES} to ${MAX_PAYLOAD_BYTES})`,
+    throw invalid(
+      "payloadBytes",
+      `${payloadBytes} (expected an integer from ${UUID_BYTES} to ${MAX_PAYLOAD_BYTES})`,
+      RangeError,
     );
   }
   const extra = Object.entries(options.columns ?? {});
   if (extra.some(([name]) => name === column)) {
-    throw new TypeError(`Invalid columns: "${column}" is the UUID column`);
+    throw invalid("columns", `"${column}" is the UUID column`);
   }
   const filler = "x".repeat(payloadBytes - UUID_BYTES);
   const rows: Row[] = [];

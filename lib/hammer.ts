@@ -96,6 +96,7 @@ import {
 } from "./report/report.ts";
 import { type Row, toSqlValue } from "./table.ts";
 import { taskFunction } from "./host/_writer.ts";
+import { invalid } from "./_validate.ts";
 
 /**
  * How many writer hosts (Workers or processes) are alive right now, across
@@ -131,10 +132,13 @@ function checkColumns(columns: ColumnInfo[], settings: RunSettings): void {
   const names = new Set(columns.map((c) => c.name));
   for (const column of settings.columns) {
     if (!names.has(column)) {
-      throw new TypeError(
-        `Invalid rows: "${column}" is not a column of ${settings.table} (its columns: ${
+      throw invalid(
+        "rows",
+        `"${column}" is not a column of ${settings.table} (its columns: ${
           [...names].join(", ")
         })`,
+        TypeError,
+        { reason: "not-a-column", column, table: settings.table },
       );
     }
   }
@@ -143,8 +147,11 @@ function checkColumns(columns: ColumnInfo[], settings: RunSettings): void {
       c.notNull && !c.hasDefault && !c.primaryKey &&
       !settings.columns.includes(c.name)
     ) {
-      throw new TypeError(
-        `Invalid rows: they lack column "${c.name}" of ${settings.table}, which is NOT NULL without a default`,
+      throw invalid(
+        "rows",
+        `they lack column "${c.name}" of ${settings.table}, which is NOT NULL without a default`,
+        TypeError,
+        { reason: "missing-column", column: c.name, table: settings.table },
       );
     }
   }
@@ -159,8 +166,9 @@ function prepareCounter(conn: Connection, settings: RunSettings): void {
     c.name
   );
   if (!names.includes("id") || !names.includes("n")) {
-    throw new TypeError(
-      `Invalid table: ${settings.table} has no counter columns id and n (its columns: ${
+    throw invalid(
+      "table",
+      `${settings.table} has no counter columns id and n (its columns: ${
         names.join(", ")
       })`,
     );
@@ -236,8 +244,9 @@ function inspectDatabase(conn: Connection, settings: RunSettings): Inspected {
       conn.prepare(`SELECT rowid FROM ${quoteIdent(settings.table)} LIMIT 0`)
         .all();
     } catch {
-      throw new TypeError(
-        `Invalid table: "${settings.table}" has no rowid (a WITHOUT ROWID table or a view); dbhammer finds each written row by the rowid its insert returned`,
+      throw invalid(
+        "table",
+        `"${settings.table}" has no rowid (a WITHOUT ROWID table or a view); dbhammer finds each written row by the rowid its insert returned`,
       );
     }
     checkColumns(columns, settings);
@@ -704,10 +713,10 @@ function checkLockFile(strategy: RunSettings["strategy"]): void {
   try {
     Deno.openSync(path, { read: true, write: true, create: true }).close();
   } catch (error) {
-    throw new RangeError(
-      `Invalid fileLock path: ${path} (the lock file cannot be created: ${
-        (error as Error).message
-      })`,
+    throw invalid(
+      "fileLock path",
+      `${path} (the lock file cannot be created: ${(error as Error).message})`,
+      RangeError,
       { cause: error },
     );
   }

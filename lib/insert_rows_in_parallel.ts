@@ -6,7 +6,7 @@
 import type { DbLike } from "./fixture.ts";
 import { hammer } from "./hammer.ts";
 import { RUN_OPTION_NAMES, type RunOptions } from "./plan.ts";
-import { rejectUnknownOptions } from "./_validate.ts";
+import { invalid, rejectUnknownOptions } from "./_validate.ts";
 import type { Report } from "./report/report.ts";
 import type { Row } from "./table.ts";
 
@@ -58,9 +58,7 @@ export function insertRowsInParallel(
 ): Promise<Report> {
   if (typeof options !== "object" || options === null) {
     return Promise.reject(
-      new TypeError(
-        `Invalid options: ${String(options)} (expected at least { table })`,
-      ),
+      invalid("options", `${String(options)} (expected at least { table })`),
     );
   }
   try {

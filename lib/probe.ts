@@ -16,7 +16,7 @@ import {
 } from "./plan.ts";
 import type { Report } from "./report/report.ts";
 import type { Row } from "./table.ts";
-import { integer, rejectUnknownOptions } from "./_validate.ts";
+import { integer, invalid, rejectUnknownOptions } from "./_validate.ts";
 
 /**
  * Inserts for a probe: the same as `hammer`'s insert workload, except that
@@ -165,9 +165,7 @@ function checkLevels(options: ProbeOptions): number[] {
   ]);
   for (const name of ["onLevelStart", "onLevel"] as const) {
     if (options[name] !== undefined && typeof options[name] !== "function") {
-      throw new TypeError(
-        `Invalid ${name}: expected a function, got ${typeof options[name]}`,
-      );
+      throw invalid(name, `expected a function, got ${typeof options[name]}`);
     }
   }
   if (options.levels !== undefined) {
@@ -177,8 +175,9 @@ function checkLevels(options: ProbeOptions): number[] {
       );
     }
     if (!Array.isArray(options.levels) || options.levels.length === 0) {
-      throw new TypeError(
-        `Invalid levels: ${
+      throw invalid(
+        "levels",
+        `${
           JSON.stringify(options.levels)
         } (expected a non-empty array of writer counts)`,
       );
@@ -188,10 +187,10 @@ function checkLevels(options: ProbeOptions): number[] {
     );
     levels.forEach((n, i) => {
       if (i > 0 && n <= levels[i - 1]) {
-        throw new RangeError(
-          `Invalid levels: ${
-            JSON.stringify(levels)
-          } (expected increasing writer counts)`,
+        throw invalid(
+          "levels",
+          `${JSON.stringify(levels)} (expected increasing writer counts)`,
+          RangeError,
         );
       }
     });
@@ -199,8 +198,10 @@ function checkLevels(options: ProbeOptions): number[] {
   }
   const from = integer("from", options.from ?? 1, 1, MAX_WRITERS);
   if (options.to === undefined && from > 512) {
-    throw new RangeError(
-      `Invalid from: ${from} (above to, which is 512 unless given)`,
+    throw invalid(
+      "from",
+      `${from} (above to, which is 512 unless given)`,
+      RangeError,
     );
   }
   const to = integer("to", options.to ?? 512, from, MAX_WRITERS);
@@ -275,15 +276,16 @@ export async function probe(
   options: ProbeOptions = {},
 ): Promise<ProbeResult> {
   if (typeof plan !== "object" || plan === null) {
-    throw new TypeError(`Invalid plan: ${String(plan)}`);
+    throw invalid("plan", `${String(plan)}`);
   }
   if ("writers" in plan) {
-    throw new TypeError(
-      "Invalid plan: writers is what probe() ramps; give levels or from/to instead",
+    throw invalid(
+      "plan",
+      "writers is what probe() ramps; give levels or from/to instead",
     );
   }
   if (typeof options !== "object" || options === null) {
-    throw new TypeError(`Invalid probe options: ${String(options)}`);
+    throw invalid("probe options", `${String(options)}`);
   }
   const levels = checkLevels(options);
   const workload = plan.workload;
@@ -303,10 +305,12 @@ export async function probe(
     workload?.kind === "insert" && Array.isArray(workload.rows) &&
     workload.rows.length < levels[levels.length - 1]
   ) {
-    throw new RangeError(
-      `Invalid rows: ${workload.rows.length} rows cannot keep ${
+    throw invalid(
+      "rows",
+      `${workload.rows.length} rows cannot keep ${
         levels[levels.length - 1]
       } writers busy (give at least one row per writer, or a function of the writer count)`,
+      RangeError,
     );
   }
   const threads = plan.threads;

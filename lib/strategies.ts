@@ -13,7 +13,12 @@
  *
  * @module
  */
-import { integer, MAX_TIMEOUT_MS, rejectUnknownOptions } from "./_validate.ts";
+import {
+  integer,
+  invalid,
+  MAX_TIMEOUT_MS,
+  rejectUnknownOptions,
+} from "./_validate.ts";
 
 /** Options of {@linkcode retry}. */
 export interface RetryOptions {
@@ -169,12 +174,14 @@ export function retry(options: RetryOptions = {}): Strategy {
   const backoff = options.backoff ?? 2;
   const jitter = options.jitter ?? 0.5;
   if (typeof backoff !== "number" || !(backoff >= 1) || backoff > 100) {
-    throw new RangeError(
-      `Invalid retry backoff: ${backoff} (expected 1 to 100)`,
+    throw invalid(
+      "retry backoff",
+      `${backoff} (expected 1 to 100)`,
+      RangeError,
     );
   }
   if (typeof jitter !== "number" || !(jitter >= 0 && jitter <= 1)) {
-    throw new RangeError(`Invalid retry jitter: ${jitter} (expected 0 to 1)`);
+    throw invalid("retry jitter", `${jitter} (expected 0 to 1)`, RangeError);
   }
   const settings = {
     attempts: integer("retry attempts", options.attempts ?? 10, 1, 1_000_000),
@@ -221,9 +228,7 @@ export function fileLock(options: FileLockOptions = {}): Strategy {
     options.path !== undefined &&
     (typeof options.path !== "string" || options.path === "")
   ) {
-    throw new TypeError(
-      `Invalid fileLock path: ${JSON.stringify(options.path)}`,
-    );
+    throw invalid("fileLock path", `${JSON.stringify(options.path)}`);
   }
   return {
     name: "fileLock",
@@ -293,7 +298,7 @@ export function queue(): Strategy {
  */
 export function compose(...strategies: Strategy[]): Strategy {
   if (strategies.length === 0) {
-    throw new TypeError("Invalid compose: no strategies given");
+    throw invalid("compose", "no strategies given");
   }
   strategies.forEach((s, i) =>
     checkStrategyObject(`compose argument ${i + 1}`, s)
@@ -303,7 +308,7 @@ export function compose(...strategies: Strategy[]): Strategy {
     for (const key of STRATEGY_PARTS) {
       if (s[key] === undefined) continue;
       if (result[key] !== undefined) {
-        throw new TypeError(`Invalid compose: two strategies set ${key}`);
+        throw invalid("compose", `two strategies set ${key}`);
       }
       (result as unknown as Record<string, unknown>)[key] = s[key];
     }
@@ -313,9 +318,7 @@ export function compose(...strategies: Strategy[]): Strategy {
 
 function checkOptionsObject(what: string, options: unknown): void {
   if (typeof options !== "object" || options === null) {
-    throw new TypeError(
-      `Invalid ${what} options: ${String(options)} (expected an object)`,
-    );
+    throw invalid(`${what} options`, `${String(options)} (expected an object)`);
   }
 }
 
@@ -360,8 +363,9 @@ export const STRATEGY_PARTS = [
  */
 export function checkStrategyObject(what: string, value: unknown): void {
   if (typeof value === "function") {
-    throw new TypeError(
-      `Invalid ${what}: ${value.name} is a function; call it: ${value.name}(…)`,
+    throw invalid(
+      what,
+      `${value.name} is a function; call it: ${value.name}(…)`,
     );
   }
   const strategy = value as Strategy | null;
@@ -370,8 +374,9 @@ export function checkStrategyObject(what: string, value: unknown): void {
     typeof strategy.name !== "string" ||
     !STRATEGY_PARTS.some((part) => strategy[part] !== undefined)
   ) {
-    throw new TypeError(
-      `Invalid ${what}: ${
+    throw invalid(
+      what,
+      `${
         JSON.stringify(value) ?? String(value)
       } (expected none(), busyTimeout(ms), retry(), fileLock(), queue() or compose(…))`,
     );

@@ -9,6 +9,7 @@ import { insertSql, quoteIdent } from "./sqlite/_connection.ts";
 
 export type { SqlValue } from "./driver.ts";
 import type { SqlValue } from "./driver.ts";
+import { invalid } from "./_validate.ts";
 
 /** A row to insert: column name to value. Booleans are stored as 1 or 0. */
 export type Row = Record<string, SqlValue | boolean>;
@@ -59,34 +60,30 @@ const SAFE_DECLARATION = /^[^;]*$/;
  */
 export function createTable(db: DbLike, spec: TableSpec): void {
   if (typeof spec !== "object" || spec === null) {
-    throw new TypeError(`Invalid table spec: ${String(spec)}`);
+    throw invalid("table spec", `${String(spec)}`);
   }
   if (typeof spec.name !== "string" || spec.name === "") {
-    throw new TypeError(
-      `Invalid table spec name: ${JSON.stringify(spec.name)}`,
-    );
+    throw invalid("table spec name", `${JSON.stringify(spec.name)}`);
   }
   if (Array.isArray(spec.columns)) {
-    throw new TypeError(
-      `Invalid table spec columns for "${spec.name}": expected an object of name → declaration, e.g. { msg: "TEXT" }, got an array`,
+    throw invalid(
+      `table spec columns for "${spec.name}"`,
+      `expected an object of name → declaration, e.g. { msg: "TEXT" }, got an array`,
     );
   }
   const entries = typeof spec.columns === "object" && spec.columns !== null
     ? Object.entries(spec.columns)
     : [];
   if (entries.length === 0) {
-    throw new TypeError(
-      `Invalid table spec columns for "${spec.name}": none given`,
-    );
+    throw invalid(`table spec columns for "${spec.name}"`, `none given`);
   }
   for (const [column, declaration] of entries) {
     if (
       typeof declaration !== "string" || !SAFE_DECLARATION.test(declaration)
     ) {
-      throw new TypeError(
-        `Invalid declaration of column "${column}": ${
-          JSON.stringify(declaration)
-        }`,
+      throw invalid(
+        `declaration of column "${column}"`,
+        `${JSON.stringify(declaration)}`,
       );
     }
   }
@@ -120,9 +117,7 @@ export function createTable(db: DbLike, spec: TableSpec): void {
  */
 export function dropTable(db: DbLike, name: string): void {
   if (typeof name !== "string" || name === "") {
-    throw new TypeError(
-      `Invalid table: ${JSON.stringify(name)} (expected a table name)`,
-    );
+    throw invalid("table", `${JSON.stringify(name)} (expected a table name)`);
   }
   withConnection(db, (conn) => {
     conn.prepare(`DROP TABLE IF EXISTS ${quoteIdent(name)}`).run();

@@ -201,3 +201,24 @@ Deno.test("resolvePlan() names the option and value it rejects", async () => {
   await disposed[Symbol.asyncDispose]();
   assert.throws(() => resolvePlan({ db: disposed, workload }), /is disposed/);
 });
+
+Deno.test("resolvePlan(): a bad option's error names it as a field, not only in its text", () => {
+  const cases: [Record<string, unknown>, string, RegExp][] = [
+    [{ writers: 0 }, "writers", /^0 \(expected an integer/],
+    [{ holdMs: [1, -1] }, "holdMs[1]", /^-1 /],
+    [{ journalMode: "bogus" }, "journalMode", /^"bogus" \(expected one of/],
+  ];
+  for (const [options, option, detail] of cases) {
+    assert.throws(
+      () => resolvePlan({ db: "/tmp/x.db", workload, ...options }),
+      (error: unknown) => {
+        assert.ok(error instanceof TypeError || error instanceof RangeError);
+        const fields = error as unknown as { option: string; detail: string };
+        assert.equal(fields.option, option);
+        assert.match(fields.detail, detail);
+        assert.equal(error.message, `Invalid ${option}: ${fields.detail}`);
+        return true;
+      },
+    );
+  }
+});

@@ -1,6 +1,7 @@
 // Private: the one place that opens SQLite connections, through a driver,
 // and applies the per-connection settings.
 import type { Driver, DriverConnection } from "../driver.ts";
+import { invalid } from "../_validate.ts";
 import { defaultDriver } from "./_load.ts";
 
 /** An open SQLite connection. */
@@ -40,7 +41,7 @@ export function openConnection(
       const mode = row?.journal_mode;
       if (mode !== undefined && mode !== settings.journalMode) {
         if (settings.journalMode === "off") {
-          throw new TypeError(journalOffRefused(driver.name));
+          throw invalid("journalMode", journalOffRefused(driver.name));
         }
         throw new Error(
           `Cannot set journal_mode to ${settings.journalMode} on ${path}: SQLite kept ${mode}`,
@@ -63,7 +64,7 @@ export function setBusyTimeout(db: Connection, ms: number): void {
 }
 
 function journalOffRefused(driver: string): string {
-  return `Invalid journalMode: "off" (the ${driver} driver refuses it${
+  return `"off" (the ${driver} driver refuses it${
     driver === "node:sqlite"
       ? ": it opens connections in defensive mode; the libsql driver takes it"
       : ""
@@ -89,7 +90,9 @@ export function checkJournalMode(
       | { journal_mode?: string }
       | undefined;
     const kept = String(row?.journal_mode ?? "").toLowerCase();
-    if (kept !== "off") throw new TypeError(journalOffRefused(driver.name));
+    if (kept !== "off") {
+      throw invalid("journalMode", journalOffRefused(driver.name));
+    }
   } finally {
     db.close();
   }

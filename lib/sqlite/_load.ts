@@ -1,6 +1,7 @@
 // Private: finding a driver by module specifier, with a clear error when the
 // module cannot load or does not export one.
 import type { Driver } from "../driver.ts";
+import { invalid } from "../_validate.ts";
 import nodeSqlite from "../drivers/node_sqlite.ts";
 
 /** The default driver's module, as a URL. */
@@ -16,10 +17,9 @@ export const defaultDriver: Driver = nodeSqlite;
 export function driverSpecifier(specifier: unknown): string {
   if (specifier instanceof URL) return specifier.href;
   if (typeof specifier === "string" && specifier !== "") return specifier;
-  throw new TypeError(
-    `Invalid driver: ${
-      JSON.stringify(specifier)
-    } (expected a module URL or specifier)`,
+  throw invalid(
+    "driver",
+    `${JSON.stringify(specifier)} (expected a module URL or specifier)`,
   );
 }
 
