@@ -270,6 +270,25 @@ async function until(what: string, done: () => boolean): Promise<void> {
   assert.ok(done(), `timed out waiting until ${what}`);
 }
 
+/** Who holds POSIX locks on `path` (from /proc/locks), to explain a failure. */
+function lockHolders(path: string): string {
+  const ino = Deno.statSync(path).ino;
+  const holders = Deno.readTextFileSync("/proc/locks").split("\n")
+    .filter((line) => line.split(/\s+/)[5]?.endsWith(`:${ino}`))
+    .map((line) => {
+      const pid = line.split(/\s+/)[4];
+      let command = "?";
+      try {
+        command = Deno.readTextFileSync(`/proc/${pid}/cmdline`)
+          .replaceAll("\0", " ");
+      } catch {
+        command = "(gone)";
+      }
+      return `${line.trim()} <- ${command}`;
+    });
+  return holders.join("\n") || "no POSIX lock on the file";
+}
+
 /** A write lock taken by one of the run's writers: another connection cannot get it. */
 function writeLockHeld(path: string): boolean {
   const db = new DatabaseSync(path);
@@ -354,7 +373,7 @@ for (
         // writer 0's host is gone, and must not commit with it.
         await until("every host has ended", () => !hosts.some(isAlive));
         assert.equal(rowCount(db.path, "messages"), 0);
-        assert.equal(writeLockHeld(db.path), false);
+        assert.equal(writeLockHeld(db.path), false, lockHolders(db.path));
         // Its run dir stays behind, named by its pid; clean removes it.
         const left = [...Deno.readDirSync(tmp)].map((e) => e.name)
           .filter((name) => name.startsWith("dbhammer-run-"));
