@@ -1,0 +1,58 @@
+// Private: dealing a plan's operations to its writers, and what recognises
+// each row afterwards.
+import type { StoredFingerprints } from "../_fingerprint.ts";
+import type { WriterAssignment } from "../host/_protocol.ts";
+import type { HammerPlan, RunSettings } from "../plan.ts";
+import { toSqlValue } from "../table.ts";
+
+/**
+ * The writers of a run and their operations: an insert's rows dealt out
+ * like cards (row i to writer i % writers, in transactions of
+ * `rowsPerTransaction`), every other workload's operations counted out.
+ */
+export function assign(
+  plan: HammerPlan,
+  settings: RunSettings,
+  stored: StoredFingerprints,
+): WriterAssignment[] {
+  const writers: WriterAssignment[] = Array.from(
+    { length: settings.writers },
+    (_, id) => ({ id, operations: [], values: [] }),
+  );
+  if (plan.workload.kind !== "insert") {
+    const count = settings.counter?.increments ?? settings.task?.operations ??
+      settings.parentChildren?.operations ??
+      0;
+    for (const writer of writers) {
+      for (let seq = 0; seq < count; seq++) {
+        writer.operations.push({ seq, keys: [], fingerprints: [] });
+      }
+    }
+    return writers;
+  }
+  const keysOf: number[][] = writers.map(() => []);
+  const rows = plan.workload.rows;
+  // Rows are dealt out to the writers like cards: row i goes to writer i % writers.
+  for (let key = 0; key < rows.length; key++) {
+    keysOf[key % settings.writers].push(key);
+  }
+  for (const writer of writers) {
+    const keys = keysOf[writer.id];
+    for (let i = 0; i < keys.length; i += settings.rowsPerTransaction) {
+      const chunk = keys.slice(i, i + settings.rowsPerTransaction);
+      // The values go to the host flat; the orchestrator keeps only what
+      // recognises each row afterwards.
+      const fingerprints = chunk.map((key) => {
+        const row = settings.columns.map((c) => toSqlValue(rows[key][c]));
+        for (const value of row) writer.values.push(value);
+        return stored.of(row);
+      });
+      writer.operations.push({
+        seq: writer.operations.length,
+        keys: chunk,
+        fingerprints,
+      });
+    }
+  }
+  return writers;
+}

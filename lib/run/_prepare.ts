@@ -1,0 +1,326 @@
+// Private: what a run checks and changes in the database before its writers
+// start: the table and that it can be written (writing nothing), then the
+// journal mode, the workload's tables and the baseline.
+import {
+  type ColumnInfo,
+  databaseError,
+  problemOf,
+  requireTable,
+} from "../_db.ts";
+import { type Affinity, affinityOf, NUMERIC_TEXT } from "../_fingerprint.ts";
+import { taskFunction } from "../host/_writer.ts";
+import type { JournalMode } from "../fixture.ts";
+import type { RunSettings } from "../plan.ts";
+import type { Baseline } from "../report/report.ts";
+import { type ClassifiedError, classifyError } from "../sqlite/_classify.ts";
+import {
+  type Connection,
+  HELPER_BUSY_TIMEOUT_MS,
+  journalModeOf,
+  quoteIdent,
+  sqliteVersion,
+} from "../sqlite/_connection.ts";
+import { DatabaseError } from "../sqlite/database_error.ts";
+import type { Row } from "../table.ts";
+import { invalid } from "../_validate.ts";
+
+export interface Prepared {
+  baseline: Baseline;
+  journalMode: JournalMode;
+  sqliteVersion: string;
+}
+
+function checkColumns(columns: ColumnInfo[], settings: RunSettings): void {
+  const names = new Set(columns.map((c) => c.name));
+  for (const column of settings.columns) {
+    if (!names.has(column)) {
+      throw invalid(
+        "rows",
+        `"${column}" is not a column of ${settings.table} (its columns: ${
+          [...names].join(", ")
+        })`,
+        TypeError,
+        { reason: "not-a-column", column, table: settings.table },
+      );
+    }
+  }
+  for (const c of columns) {
+    if (
+      c.notNull && !c.hasDefault && !c.primaryKey &&
+      !settings.columns.includes(c.name)
+    ) {
+      throw invalid(
+        "rows",
+        `they lack column "${c.name}" of ${settings.table}, which is NOT NULL without a default`,
+        TypeError,
+        { reason: "missing-column", column: c.name, table: settings.table },
+      );
+    }
+  }
+}
+
+function prepareCounter(conn: Connection, settings: RunSettings): void {
+  const table = quoteIdent(settings.table);
+  conn.prepare(
+    `CREATE TABLE IF NOT EXISTS ${table} (id INTEGER PRIMARY KEY, n INTEGER NOT NULL DEFAULT 0)`,
+  ).run();
+  const names = requireTable(conn, settings.table, settings.path).map((c) =>
+    c.name
+  );
+  if (!names.includes("id") || !names.includes("n")) {
+    throw invalid(
+      "table",
+      `${settings.table} has no counter columns id and n (its columns: ${
+        names.join(", ")
+      })`,
+    );
+  }
+  conn.prepare(`INSERT OR IGNORE INTO ${table} (id, n) VALUES (1, 0)`).run();
+}
+
+/** Whether `table` is a STRICT table (SQLite 3.37+; false before). */
+function isStrict(conn: Connection, table: string): boolean {
+  try {
+    const row = conn.prepare(
+      "SELECT strict FROM pragma_table_list WHERE schema = 'main' AND name = ? COLLATE NOCASE",
+    ).get(table) as { strict?: number } | undefined;
+    return Number(row?.strict ?? 0) === 1;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The rowids the rows give themselves (in `column`, the rowid alias) at or
+ * below `maxRowid` and free now: where the run's rows may land besides
+ * above `maxRowid`.
+ */
+function freeLowKeys(
+  conn: Connection,
+  table: string,
+  rows: readonly Row[],
+  column: string,
+  maxRowid: number,
+): number[] {
+  const keys = new Set<number>();
+  for (const row of rows) {
+    const value = row[column];
+    // As SQLite takes it for an INTEGER PRIMARY KEY: "9.0" and "1e1" too.
+    const key = typeof value === "number" ? value : typeof value === "bigint" ||
+        (typeof value === "string" && NUMERIC_TEXT.test(value))
+      ? Number(value)
+      : NaN;
+    if (Number.isSafeInteger(key) && key <= maxRowid) keys.add(key);
+  }
+  if (keys.size === 0) return [];
+  const taken = new Set(
+    (conn.prepare(
+      `SELECT rowid AS r FROM ${
+        quoteIdent(table)
+      } WHERE rowid IN (SELECT value FROM json_each(?))`,
+    ).all(JSON.stringify([...keys])) as { r: number }[]).map((r) =>
+      Number(r.r)
+    ),
+  );
+  return [...keys].filter((key) => !taken.has(key));
+}
+
+/** What the run learns of the table before anything is written. */
+export interface Inspected {
+  /** An insert run's columns' affinities, in `settings.columns` order. */
+  affinities: Affinity[];
+  /** The table's rowid alias (its sole INTEGER PRIMARY KEY), if the rows give it. */
+  rowidColumn: string | null;
+}
+
+/**
+ * Checks the table and that the database can be written, writing nothing:
+ * a run that stops here leaves the database as it was.
+ */
+export function inspectDatabase(
+  conn: Connection,
+  settings: RunSettings,
+): Inspected {
+  let affinities: Affinity[] = [];
+  let rowidColumn: string | null = null;
+  if (settings.workload === "insert") {
+    const columns = requireTable(conn, settings.table, settings.path);
+    try {
+      conn.prepare(`SELECT rowid FROM ${quoteIdent(settings.table)} LIMIT 0`)
+        .all();
+    } catch {
+      throw invalid(
+        "table",
+        `"${settings.table}" has no rowid (a WITHOUT ROWID table or a view); dbhammer finds each written row by the rowid its insert returned`,
+      );
+    }
+    checkColumns(columns, settings);
+    const strict = isStrict(conn, settings.table);
+    affinities = settings.columns.map((name) =>
+      affinityOf(columns.find((c) => c.name === name)!.type, strict)
+    );
+    const keys = columns.filter((c) => c.primaryKey);
+    if (keys.length === 1 && keys[0].type.toUpperCase() === "INTEGER") {
+      if (settings.columns.includes(keys[0].name)) rowidColumn = keys[0].name;
+    }
+  }
+  // Refuse a database nobody can write before any writer is spawned. A busy
+  // error only means someone else is writing right now: not our concern.
+  try {
+    conn.prepare("BEGIN IMMEDIATE").run();
+    try {
+      // A write, rolled back: a read-only connection fails only at a write.
+      conn.prepare("CREATE TABLE dbhammer_write_probe (x)").run();
+    } finally {
+      conn.prepare("ROLLBACK").run();
+    }
+  } catch (error) {
+    if (classifyError(error).outcome === "error") {
+      throw databaseError(
+        settings.path,
+        "write to database",
+        error,
+        settings.busyTimeoutMs,
+      );
+    }
+  }
+  return { affinities, rowidColumn };
+}
+
+/**
+ * What the run changes before it starts (the journal mode, the workload's
+ * own tables), then the baseline it is measured against.
+ */
+export function applyDatabase(
+  conn: Connection,
+  settings: RunSettings,
+  inspected: Inspected,
+  rows: readonly Row[],
+): Prepared {
+  // WAL lives in the file: switch it here, once, before any writer opens.
+  const current = journalModeOf(conn);
+  if (
+    settings.journalMode !== null &&
+    (settings.journalMode === "wal") !== (current === "wal")
+  ) {
+    try {
+      conn.prepare(`PRAGMA journal_mode = ${settings.journalMode}`).get();
+    } catch (error) {
+      const wrapped = databaseError(
+        settings.path,
+        "switch the journal mode of",
+        error,
+        settings.busyTimeoutMs,
+      );
+      if (wrapped instanceof DatabaseError && wrapped.problem === "locked") {
+        throw new DatabaseError(
+          `Cannot switch ${settings.path} from journal_mode ${current} to ${settings.journalMode}: ${
+            (error as Error).message
+          } (leaving WAL needs the only open connection; pass the fixture itself, or close other connections)`,
+          { path: settings.path, problem: "locked", cause: error },
+        );
+      }
+      throw wrapped;
+    }
+  }
+  if (settings.counter !== null) prepareCounter(conn, settings);
+  if (settings.parentChildren !== null) {
+    conn.exec(
+      `CREATE TABLE IF NOT EXISTS parents (id INTEGER PRIMARY KEY, writer INTEGER, seq INTEGER);
+       CREATE TABLE IF NOT EXISTS children (id INTEGER PRIMARY KEY, parent_id INTEGER NOT NULL, i INTEGER)`,
+    );
+  }
+  const row = settings.task !== null ? { n: 0, m: 0 } : conn.prepare(
+    `SELECT count(*) AS n, coalesce(max(rowid), 0) AS m FROM ${
+      quoteIdent(settings.table)
+    }`,
+  ).get() as { n: number; m: number };
+  const maxRowid = Number(row.m);
+  const lowKeys = inspected.rowidColumn === null
+    ? []
+    : freeLowKeys(conn, settings.table, rows, inspected.rowidColumn, maxRowid);
+  return {
+    baseline: {
+      rows: Number(row.n),
+      maxRowid,
+      counter: settings.counter === null ? null : readCounter(conn, settings),
+      ...(lowKeys.length > 0 ? { lowKeys } : {}),
+    },
+    journalMode: (settings.journalMode ?? current) as JournalMode,
+    sqliteVersion: sqliteVersion(conn),
+  };
+}
+
+/**
+ * Why host `hostId` could not set up, as an error: a {@linkcode DatabaseError}
+ * where the database was the problem (locked for longer than set-up waits,
+ * corrupt, read-only).
+ */
+export function setupFailure(
+  settings: RunSettings,
+  hostId: number,
+  error: ClassifiedError,
+): Error {
+  const message = `Writer host ${hostId} could not set up (load the driver${
+    settings.task === null ? "" : " and the task module"
+  }, open ${settings.path}): ${error.message}`;
+  const problem = problemOf(error);
+  if (problem === null) return new Error(message);
+  const waited = Math.max(settings.busyTimeoutMs, HELPER_BUSY_TIMEOUT_MS);
+  return new DatabaseError(
+    problem === "locked"
+      ? `${message} (another connection kept it locked for longer than the ${waited} ms set-up waits)`
+      : message,
+    { path: settings.path, problem, code: error.code },
+  );
+}
+
+/** Loads a task module once here, so a bad one fails before any writer starts. */
+export async function checkTaskModule(specifier: string): Promise<void> {
+  let module: Record<string, unknown>;
+  try {
+    module = await import(specifier);
+  } catch (error) {
+    throw new TypeError(
+      `Invalid task module ${specifier}: it cannot be loaded: ${
+        (error as Error).message
+      }`,
+      { cause: error },
+    );
+  }
+  taskFunction(module, specifier);
+}
+
+export function readCounter(conn: Connection, settings: RunSettings): number {
+  const row = conn.prepare(
+    `SELECT n FROM ${quoteIdent(settings.table)} WHERE id = 1`,
+  ).get() as { n: number } | undefined;
+  return Number(row?.n ?? 0);
+}
+
+/**
+ * Refuses a `fileLock` path whose file cannot be created, before anything is
+ * spawned: every operation would fail with an error that is no lock error.
+ * A lock file this check creates is removed again.
+ */
+export function checkLockFile(strategy: RunSettings["strategy"]): void {
+  const path = strategy.fileLock?.path;
+  if (path === undefined || path === null) return;
+  let existed = true;
+  try {
+    Deno.statSync(path);
+  } catch {
+    existed = false;
+  }
+  try {
+    Deno.openSync(path, { read: true, write: true, create: true }).close();
+  } catch (error) {
+    throw invalid(
+      "fileLock path",
+      `${path} (the lock file cannot be created: ${(error as Error).message})`,
+      RangeError,
+      { cause: error },
+    );
+  }
+  if (!existed) Deno.removeSync(path);
+}
