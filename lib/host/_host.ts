@@ -30,13 +30,13 @@ import {
 import type { TaskContext } from "../plan.ts";
 import type { Driver } from "../driver.ts";
 import { loadDriver } from "../sqlite/_load.ts";
+import { runWriter } from "./_writer.ts";
 import {
   prepareWriter,
-  runWriter,
   taskFunction,
   type WriterOutcome,
   type WriterStatements,
-} from "./_writer.ts";
+} from "./_writer_context.ts";
 
 /** Most outcomes in one message. */
 const BATCH_SIZE = 256;

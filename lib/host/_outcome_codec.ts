@@ -4,7 +4,7 @@
 // Workers write each outcome into a table in shared memory, which costs no
 // message at all.
 import type { Outcome, OutcomeKind } from "../plan.ts";
-import type { WriterOutcome } from "./_writer.ts";
+import type { WriterOutcome } from "./_writer_context.ts";
 
 const KINDS: OutcomeKind[] = [
   "ok",

@@ -4,7 +4,7 @@ import type { ClassifiedError } from "../sqlite/_classify.ts";
 import type { RunSettings } from "../plan.ts";
 import type { OutcomeTableShape, PackedOutcomes } from "./_outcome_codec.ts";
 import type { SqlValue } from "../driver.ts";
-import type { Operation } from "./_writer.ts";
+import type { Operation } from "./_writer_context.ts";
 
 /**
  * An operation as the orchestrator plans it: which input rows it inserts,

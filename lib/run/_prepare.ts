@@ -8,7 +8,7 @@ import {
   requireTable,
 } from "../_db.ts";
 import { type Affinity, affinityOf, NUMERIC_TEXT } from "../_fingerprint.ts";
-import { taskFunction } from "../host/_writer.ts";
+import { taskFunction } from "../host/_writer_context.ts";
 import type { JournalMode } from "../fixture.ts";
 import type { RunSettings } from "../plan.ts";
 import type { Baseline } from "../report/report.ts";

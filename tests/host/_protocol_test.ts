@@ -6,7 +6,7 @@ import {
   type WriterAssignment,
 } from "../../lib/host/_protocol.ts";
 import type { SqlValue } from "../../lib/table.ts";
-import type { Operation } from "../../lib/host/_writer.ts";
+import type { Operation } from "../../lib/host/_writer_context.ts";
 
 /**
  * A writer's planned operations, `rows` dealt out `perOp` at a time, and the
