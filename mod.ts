@@ -120,6 +120,7 @@ export {
   DeadlineError,
   RunAbortedError,
   type UnfinishedWriter,
+  type WriterPhase,
 } from "./lib/errors.ts";
 export {
   busyTimeout,

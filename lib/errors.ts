@@ -11,6 +11,27 @@ export {
   type DatabaseProblem,
 } from "./sqlite/database_error.ts";
 
+/**
+ * Where a writer was, as a fact to branch on: `starting`, `ready`,
+ * `between` operations, `queued` (for the strategy's lock), `acquiring` or
+ * `waiting` (for SQLite's lock), `holding` it, `committing`, `running` (a
+ * task outside a transaction), `retrying` (after a lock error), `halted`
+ * (by its host's end) or `done`.
+ */
+export type WriterPhase =
+  | "starting"
+  | "ready"
+  | "acquiring"
+  | "holding"
+  | "committing"
+  | "between"
+  | "waiting"
+  | "done"
+  | "running"
+  | "queued"
+  | "retrying"
+  | "halted";
+
 /** Where a writer was when the run was ended. */
 export interface UnfinishedWriter {
   /** Writer id. */
@@ -19,8 +40,10 @@ export interface UnfinishedWriter {
   opIndex: number;
   /** Operations assigned to it. */
   operations: number;
-  /** What it was doing, e.g. "in a transaction, holding the write lock". */
+  /** What it was doing, in words, e.g. "in a transaction, holding the write lock". */
   state: string;
+  /** What it was doing, as a {@linkcode WriterPhase}. */
+  phase: WriterPhase;
 }
 
 /**

@@ -467,6 +467,7 @@ Deno.test("hammer() ends a stuck run at its deadline, naming the writers that ha
     /Run passed its deadline of 500 ms with 1 writer unfinished: writer \d \(operation 1 of 1\): in a transaction, holding the write lock/,
   );
   assert.equal(error.unfinished.length, 1);
+  assert.equal(error.unfinished[0].phase, "holding");
   assert.equal(
     error.report.hosts.filter((h) => h.status === "stopped").length,
     1,

@@ -64,6 +64,12 @@ const STATE_TEXT: Record<number, string> = {
     "stopped by its host's end, its transaction rolled back",
 };
 
+/** The name of a writer state value, e.g. `holding`. */
+export function phaseOf(state: number): keyof typeof WriterState {
+  const entry = Object.entries(WriterState).find(([, v]) => v === state);
+  return (entry?.[0] ?? "starting") as keyof typeof WriterState;
+}
+
 /** A human description of a writer state. */
 export function describeState(state: number): string {
   return STATE_TEXT[state] ?? `unknown state ${state}`;

@@ -5,6 +5,7 @@ import type { UnfinishedWriter } from "../errors.ts";
 import {
   AtomicInts,
   describeState,
+  phaseOf,
   readProgress,
   WriterState,
 } from "../host/_memory.ts";
@@ -83,6 +84,7 @@ export async function unfinishedWriters(
         opIndex: progress.opIndex,
         operations: assignments[id].operations.length,
         state: describeState(progress.state),
+        phase: phaseOf(progress.state),
       });
     }
   }

@@ -7,6 +7,7 @@ const writer = (id: number, state: string): UnfinishedWriter => ({
   opIndex: 0,
   operations: 2,
   state,
+  phase: "holding",
 });
 
 Deno.test("unfinishedMessage() lists a few writers in full", () => {
