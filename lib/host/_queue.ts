@@ -9,12 +9,9 @@
 //
 // A host whose writers all wait for its turn has nothing else to run, so it
 // waits for the turn on its thread (Atomics.wait, in slices with its event
-// loop turning between them), as a hand-written loop would. Measured on a
-// 2-core VM with hand-written turns on 4 threads, a thread woken that way
-// started its turn about 100 µs sooner than one woken through
-// Atomics.waitAsync, and its first commit ran 130–210 µs faster: about 30 µs
-// per WAL/FULL commit with 8 writers a host, a tenth of a commit's time.
-// While any of its writers has something else to do (a retry's delay, a
+// loop turning between them), as a hand-written loop would: a thread woken
+// that way starts its turn sooner than one woken through Atomics.waitAsync
+// (bench/README.md, "Design measurements"). While any of its writers has something else to do (a retry's delay, a
 // crash point), the host waits asynchronously and its thread stays free.
 import { StrategyLockError } from "../strategies.ts";
 import {
@@ -29,9 +26,8 @@ import {
 /**
  * Longest a host blocks its thread at a time waiting for its turn; between
  * two slices its event loop turns once. A slice that ends before the turn
- * wakes the thread for nothing, which costs throughput on a VM: with 10 ms
- * slices `queue` kept 82 % of the ceiling, with 100 ms 86 % (WAL/FULL, 32
- * writers on 4 Workers, paired runs).
+ * wakes the thread for nothing, which costs throughput on a VM
+ * (bench/README.md, "Design measurements").
  */
 const BLOCK_SLICE_MS = 100;
 
