@@ -45,7 +45,8 @@ import {
   isInvalidOption,
 } from "./lib/_validate.ts";
 import { probe, type ProbeLevel } from "./lib/probe.ts";
-import { formatReport, type Report } from "./lib/report/report.ts";
+import { formatReport } from "./lib/report/format.ts";
+import type { Report } from "./lib/report/report.ts";
 import {
   busyTimeout,
   compose,

@@ -91,7 +91,6 @@ export {
   type Baseline,
   type CounterSummary,
   type ErrorCount,
-  formatReport,
   type HostEnd,
   type HostStatus,
   type HostSummary,
@@ -100,6 +99,7 @@ export {
   type StrategySummary,
   type WriterSummary,
 } from "./lib/report/report.ts";
+export { formatReport } from "./lib/report/format.ts";
 export { htmlReport } from "./lib/report/html.ts";
 export {
   assertAcknowledged,

@@ -15,7 +15,8 @@ import {
   timeline,
   WAIT_COLOR,
 } from "./_timeline.ts";
-import { formatReport, type Outcome, type Report } from "./report.ts";
+import { formatReport } from "./format.ts";
+import type { Outcome, Report } from "./report.ts";
 
 /** Failures listed one by one, after the table by code. */
 const MAX_FAILURE_ROWS = 50;
