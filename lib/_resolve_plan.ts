@@ -1,6 +1,7 @@
 // Private: a plan's defaults and checks, in one place. Bad values throw a
 // TypeError or RangeError naming the option and the value before anything
 // is spawned.
+import { operationCount, perWriter } from "./_deal.ts";
 import {
   FixtureDb,
   JOURNAL_MODES,
@@ -270,13 +271,13 @@ export function resolvePlan(plan: HammerPlan): RunSettings {
     plan.crash,
     writers,
     (writer) =>
-      workload.kind === "insert"
-        ? Math.ceil(
-          (Math.floor((rowCount - 1 - writer) / writers) + 1) /
-            rowsPerTransaction,
-        )
-        : counter?.increments ?? task?.operations ??
-          parentChildren?.operations ?? 0,
+      operationCount(
+        writer,
+        writers,
+        workload.kind === "insert"
+          ? { rowCount, rowsPerTransaction }
+          : { perWriter: perWriter({ counter, task, parentChildren }) },
+      ),
   );
   return {
     path,

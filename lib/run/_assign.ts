@@ -1,5 +1,6 @@
 // Private: dealing a plan's operations to its writers, and what recognises
 // each row afterwards.
+import { dealtRows, perWriter } from "../_deal.ts";
 import type { StoredFingerprints } from "../_fingerprint.ts";
 import type { WriterAssignment } from "../host/_protocol.ts";
 import type { HammerPlan, RunSettings } from "../plan.ts";
@@ -20,9 +21,7 @@ export function assign(
     (_, id) => ({ id, operations: [], values: [] }),
   );
   if (plan.workload.kind !== "insert") {
-    const count = settings.counter?.increments ?? settings.task?.operations ??
-      settings.parentChildren?.operations ??
-      0;
+    const count = perWriter(settings);
     for (const writer of writers) {
       for (let seq = 0; seq < count; seq++) {
         writer.operations.push({ seq, keys: [], fingerprints: [] });
@@ -30,14 +29,9 @@ export function assign(
     }
     return writers;
   }
-  const keysOf: number[][] = writers.map(() => []);
   const rows = plan.workload.rows;
-  // Rows are dealt out to the writers like cards: row i goes to writer i % writers.
-  for (let key = 0; key < rows.length; key++) {
-    keysOf[key % settings.writers].push(key);
-  }
   for (const writer of writers) {
-    const keys = keysOf[writer.id];
+    const keys = dealtRows(writer.id, settings.writers, rows.length);
     for (let i = 0; i < keys.length; i += settings.rowsPerTransaction) {
       const chunk = keys.slice(i, i + settings.rowsPerTransaction);
       // The values go to the host flat; the orchestrator keeps only what
