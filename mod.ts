@@ -134,6 +134,7 @@ export {
   type Strategy,
 } from "./lib/strategies.ts";
 export { classifyError } from "./lib/sqlite/_classify.ts";
+export type { InvalidOption } from "./lib/_validate.ts";
 export type {
   ClassifiedError,
   Driver,
