@@ -2,13 +2,7 @@
 // TypeError or RangeError naming the option and the value before anything
 // is spawned.
 import { operationCount, perWriter } from "./_deal.ts";
-import {
-  FixtureDb,
-  JOURNAL_MODES,
-  type JournalMode,
-  type Synchronous,
-  SYNCHRONOUS_MODES,
-} from "./fixture.ts";
+import { FixtureDb, JOURNAL_MODES, SYNCHRONOUS_MODES } from "./fixture.ts";
 import {
   choice,
   integer,

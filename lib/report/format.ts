@@ -1,6 +1,5 @@
 // The report as text: settings first, then done/intended, failures by
 // class, latency and throughput (the pgbench/k6 shape).
-import { codeName } from "../sqlite/_classify.ts";
 import type { Report } from "./report.ts";
 
 function ms(value: number): string {
