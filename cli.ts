@@ -38,7 +38,12 @@ import { type FixtureDb, fixtureDb } from "./lib/fixture.ts";
 import { generateRows } from "./lib/generate_rows.ts";
 import { htmlReport } from "./lib/report/html.ts";
 import { insertRowsInParallel } from "./lib/insert_rows_in_parallel.ts";
-import { MAX_WRITERS, type RunOptions, type RunProgress } from "./lib/plan.ts";
+import {
+  MAX_WRITERS,
+  type RunOptions,
+  type RunProgress,
+  workloadTable,
+} from "./lib/plan.ts";
 import {
   integer,
   type InvalidOption,
@@ -816,7 +821,8 @@ async function runCommand(args: string[]): Promise<number> {
     }
     progress?.[Symbol.dispose]();
     const lost = acknowledgement(db, report).lost.length;
-    const rowsInTable = rowCount(db, report.settings.table);
+    const table = workloadTable(report.settings.workload);
+    const rowsInTable = rowCount(db, table);
     const breaches: string[] = [];
     if (deadline !== null) breaches.push(deadline.message);
     if (maxLockErrors !== undefined && report.lockErrors > maxLockErrors) {
@@ -840,7 +846,7 @@ async function runCommand(args: string[]): Promise<number> {
     } else {
       console.log(formatReport(report));
       console.log(
-        `rows in ${report.settings.table}: ${rowsInTable}; acknowledged rows lost: ${lost}`,
+        `rows in ${table}: ${rowsInTable}; acknowledged rows lost: ${lost}`,
       );
     }
     if (html !== undefined) {

@@ -29,7 +29,13 @@ export interface Acknowledgement {
 
 /** Compares a run's outcomes with the table's rows after its baseline. */
 export function acknowledgement(db: DbLike, report: Report): Acknowledgement {
-  const { table, columns } = report.settings;
+  const workload = report.settings.workload;
+  if (workload.kind !== "insert") {
+    throw new TypeError(
+      `Acknowledged rows are those of an insert run, not a ${workload.kind} run`,
+    );
+  }
+  const { table, columns } = workload;
   const { baseline } = report;
   // Rows acknowledged with rowids at or below the baseline's largest: keys
   // the rows brought themselves (an INTEGER PRIMARY KEY given in the row).

@@ -1,6 +1,7 @@
 // Private: how a run's operations are dealt to its writers, in one place:
 // the plan's checks (a crash point must exist) and the assignment agree by
 // construction.
+import type { WorkloadSettings } from "./plan.ts";
 
 /**
  * The rows (by index) writer `writer` gets when `rowCount` rows are dealt
@@ -29,27 +30,23 @@ export function dealtRowCount(
 
 /**
  * How many operations writer `writer` runs: its dealt rows in transactions
- * of `rowsPerTransaction` (inserts), or `perWriter` (every other workload).
+ * of `rowsPerTransaction` (inserts), or the workload's per-writer count.
  */
 export function operationCount(
   writer: number,
   writers: number,
-  work: { rowCount: number; rowsPerTransaction: number } | {
-    perWriter: number;
-  },
+  workload: WorkloadSettings,
+  rowsPerTransaction: number,
 ): number {
-  if ("perWriter" in work) return work.perWriter;
-  return Math.ceil(
-    dealtRowCount(writer, writers, work.rowCount) / work.rowsPerTransaction,
-  );
-}
-
-/** The operations per writer of a workload that is not an insert. */
-export function perWriter(workload: {
-  counter: { increments: number } | null;
-  task: { operations: number } | null;
-  parentChildren: { operations: number } | null;
-}): number {
-  return workload.counter?.increments ?? workload.task?.operations ??
-    workload.parentChildren?.operations ?? 0;
+  switch (workload.kind) {
+    case "insert":
+      return Math.ceil(
+        dealtRowCount(writer, writers, workload.rows) / rowsPerTransaction,
+      );
+    case "counter":
+      return workload.increments;
+    case "task":
+    case "parentChildren":
+      return workload.operations;
+  }
 }

@@ -1,7 +1,7 @@
 // Private: a plan's defaults and checks, in one place. Bad values throw a
 // TypeError or RangeError naming the option and the value before anything
 // is spawned.
-import { operationCount, perWriter } from "./_deal.ts";
+import { operationCount } from "./_deal.ts";
 import { FixtureDb, JOURNAL_MODES, SYNCHRONOUS_MODES } from "./fixture.ts";
 import {
   choice,
@@ -16,7 +16,6 @@ import { DEFAULT_DRIVER, driverSpecifier } from "./sqlite/_load.ts";
 import { checkStrategyObject, type Strategy } from "./strategies.ts";
 import type { Row } from "./table.ts";
 import {
-  type CounterSettings,
   type CrashSpec,
   DEFAULT_COUNTER_WRITERS,
   DEFAULT_DEADLINE_MS,
@@ -25,11 +24,10 @@ import {
   type HammerPlan,
   MAX_THREADS,
   MAX_WRITERS,
-  type ParentChildrenSettings,
   RUN_OPTION_NAMES,
   type RunSettings,
-  type TaskSettings,
   type TransactionMode,
+  type WorkloadSettings,
 } from "./plan.ts";
 
 const TRANSACTION_MODES: readonly TransactionMode[] = [
@@ -106,12 +104,7 @@ export function resolvePlan(plan: HammerPlan): RunSettings {
       } (expected { kind: "insert", table, rows } , { kind: "counter", increments } or { kind: "task", module, operations })`,
     );
   }
-  let table: string;
-  let columns: string[] = [];
-  let rowCount = 0;
-  let counter: CounterSettings | null = null;
-  let task: TaskSettings | null = null;
-  let parentChildren: ParentChildrenSettings | null = null;
+  let settled: WorkloadSettings;
   let writers: number;
   const rowsPerTransaction = integer(
     "rowsPerTransaction",
@@ -121,7 +114,7 @@ export function resolvePlan(plan: HammerPlan): RunSettings {
   );
   if (workload.kind === "insert") {
     rejectUnknownOptions("workload", workload, ["kind", "table", "rows"]);
-    table = checkTable(workload.table);
+    const table = checkTable(workload.table);
     const rows = workload.rows;
     if (!Array.isArray(rows)) {
       throw invalid("rows", `expected an array, got ${typeof rows}`);
@@ -129,8 +122,12 @@ export function resolvePlan(plan: HammerPlan): RunSettings {
     if (rows.length === 0) {
       throw invalid("rows", "empty (nothing to write)", RangeError);
     }
-    columns = checkRows(rows);
-    rowCount = rows.length;
+    settled = {
+      kind: "insert",
+      table,
+      columns: checkRows(rows),
+      rows: rows.length,
+    };
     // By default one writer per transaction: with one per row, a writer
     // would have a single row and `rowsPerTransaction` nothing to group.
     writers = plan.writers === undefined
@@ -152,8 +149,8 @@ export function resolvePlan(plan: HammerPlan): RunSettings {
       "children",
       "operations",
     ]);
-    table = "parents";
-    parentChildren = {
+    settled = {
+      kind: "parentChildren",
       children: integer("children", workload.children, 0, 1_000_000),
       operations: integer(
         "operations",
@@ -176,8 +173,8 @@ export function resolvePlan(plan: HammerPlan): RunSettings {
       "params",
       "transaction",
     ]);
-    table = "";
-    task = {
+    settled = {
+      kind: "task",
       module: checkModule(workload.module),
       operations: integer(
         "operations",
@@ -202,8 +199,9 @@ export function resolvePlan(plan: HammerPlan): RunSettings {
       "by",
       "transaction",
     ]);
-    table = checkTable(workload.table ?? "counter");
-    counter = {
+    settled = {
+      kind: "counter",
+      table: checkTable(workload.table ?? "counter"),
       increments: integer(
         "increments",
         workload.increments,
@@ -264,14 +262,7 @@ export function resolvePlan(plan: HammerPlan): RunSettings {
   const crash = plan.crash === undefined ? null : checkCrash(
     plan.crash,
     writers,
-    (writer) =>
-      operationCount(
-        writer,
-        writers,
-        workload.kind === "insert"
-          ? { rowCount, rowsPerTransaction }
-          : { perWriter: perWriter({ counter, task, parentChildren }) },
-      ),
+    (writer) => operationCount(writer, writers, settled, rowsPerTransaction),
   );
   return {
     path,
@@ -279,13 +270,7 @@ export function resolvePlan(plan: HammerPlan): RunSettings {
       plan.driver ?? fixture?.settings.driver ?? DEFAULT_DRIVER,
     ),
     driverName: null,
-    workload: workload.kind,
-    table,
-    columns,
-    rows: rowCount,
-    counter,
-    task,
-    parentChildren,
+    workload: settled,
     writers,
     threads,
     busyWait: threads === writers ? "sqlite" : "async",

@@ -13,6 +13,7 @@ import { quoteIdent } from "./sqlite/_connection.ts";
 import type { Outcome, Report } from "./report/report.ts";
 import { rowCount, type SqlValue } from "./table.ts";
 import { invalid, rejectUnknownOptions } from "./_validate.ts";
+import { workloadTable } from "./plan.ts";
 
 /**
  * The report of an insert run, or a TypeError naming what `name` needs: the
@@ -31,10 +32,10 @@ function insertReport(name: string, report: Report): Report {
       }`,
     );
   }
-  if (report.settings.workload !== "insert") {
+  if (report.settings.workload.kind !== "insert") {
     throw invalid(
       "report",
-      `${name} needs an insert run (its rows are known by rowid), got a ${report.settings.workload} run`,
+      `${name} needs an insert run (its rows are known by rowid), got a ${report.settings.workload.kind} run`,
     );
   }
   return report;
@@ -422,11 +423,12 @@ export function assertRowOrder(
     );
   }
   const report = insertReport("assertRowOrder", expected.report);
-  if (table !== report.settings.table) {
+  const written = workloadTable(report.settings.workload);
+  if (table !== written) {
     throw invalid(
       "table",
       `${JSON.stringify(table)} is not the table the run wrote (${
-        JSON.stringify(report.settings.table)
+        JSON.stringify(written)
       })`,
     );
   }
@@ -515,7 +517,7 @@ export function assertRowOrder(
  */
 export function assertAcknowledged(db: DbLike, report: Report): void {
   insertReport("assertAcknowledged", report);
-  const { table } = report.settings;
+  const table = workloadTable(report.settings.workload);
   const { baseline } = report;
   const { found, lost, duplicated, phantom, acknowledged } = acknowledgement(
     db,
@@ -629,14 +631,14 @@ export function assertIntegrity(db: DbLike): void {
  * @throws {TypeError} If the report is not of a counter run.
  */
 export function assertCounter(db: DbLike, report: Report): void {
-  const counter = report.settings.counter;
-  if (counter === null) {
+  const counter = report.settings.workload;
+  if (counter.kind !== "counter") {
     throw invalid(
       "report",
-      `assertCounter needs a counter run, got a ${report.settings.workload} run`,
+      `assertCounter needs a counter run, got a ${counter.kind} run`,
     );
   }
-  const { table } = report.settings;
+  const { table } = counter;
   const found = withConnection(db, (conn) => {
     requireTable(conn, table, pathOf(db));
     const row = conn.prepare(`SELECT n FROM ${quoteIdent(table)} WHERE id = 1`)
@@ -704,11 +706,11 @@ export function assertCounter(db: DbLike, report: Report): void {
  * @throws {TypeError} If the report is not of a parent/children run.
  */
 export function assertAllOrNothing(db: DbLike, report: Report): void {
-  const spec = report.settings.parentChildren;
-  if (spec === null) {
+  const spec = report.settings.workload;
+  if (spec.kind !== "parentChildren") {
     throw invalid(
       "report",
-      `assertAllOrNothing needs a parentChildren run, got a ${report.settings.workload} run`,
+      `assertAllOrNothing needs a parentChildren run, got a ${spec.kind} run`,
     );
   }
   const { parents, orphans } = withConnection(db, (conn) => ({

@@ -102,7 +102,9 @@ export async function hammer(plan: HammerPlan): Promise<Report> {
   // clearly before any writer starts.
   const driver = await loadDriver(resolved.driver);
   checkJournalMode(driver, resolved.journalMode);
-  if (resolved.task !== null) await checkTaskModule(resolved.task.module);
+  if (resolved.workload.kind === "task") {
+    await checkTaskModule(resolved.workload.module);
+  }
   checkLockFile(resolved.strategy);
   const rows = plan.workload.kind === "insert" ? plan.workload.rows : [];
   // Setting up waits for other connections' locks as the run's writers do,

@@ -357,6 +357,7 @@ export type Workload =
 
 /** The parent/children workload's settings. */
 export interface ParentChildrenSettings {
+  kind: "parentChildren";
   /** Child rows per parent. */
   children: number;
   /** Parents per writer. */
@@ -365,6 +366,7 @@ export interface ParentChildrenSettings {
 
 /** The task workload's settings, with defaults applied. */
 export interface TaskSettings {
+  kind: "task";
   /** The task module's URL. */
   module: string;
   /** Operations per writer. */
@@ -383,8 +385,29 @@ export interface HammerPlan extends RunOptions {
   workload: Workload;
 }
 
+/** The insert workload's settings, with defaults applied. */
+export interface InsertSettings {
+  kind: "insert";
+  /** Table written to. */
+  table: string;
+  /** Columns written, in order. */
+  columns: string[];
+  /** Rows the run intends to insert. */
+  rows: number;
+}
+
+/** A workload's settings, by `kind`. */
+export type WorkloadSettings =
+  | InsertSettings
+  | CounterSettings
+  | TaskSettings
+  | ParentChildrenSettings;
+
 /** The counter workload's settings, with defaults applied. */
 export interface CounterSettings {
+  kind: "counter";
+  /** Its table (columns `id` and `n`). */
+  table: string;
   /** Increments per writer. */
   increments: number;
   /** Amount per increment. */
@@ -401,20 +424,8 @@ export interface RunSettings {
   driver: string;
   /** The driver's name, e.g. `node:sqlite`; `null` until the run loads it. */
   driverName: string | null;
-  /** Workload kind. */
-  workload: Workload["kind"];
-  /** Table written to. */
-  table: string;
-  /** Columns written, in order (inserts). */
-  columns: string[];
-  /** Rows the run intends to insert (0 for the counter). */
-  rows: number;
-  /** The counter workload's settings, or `null`. */
-  counter: CounterSettings | null;
-  /** The task workload's settings, or `null`. */
-  task: TaskSettings | null;
-  /** The parent/children workload's settings, or `null`. */
-  parentChildren: ParentChildrenSettings | null;
+  /** What the writers do, by `kind`, with its defaults applied. */
+  workload: WorkloadSettings;
   /** Writers (connections). */
   writers: number;
   /** Workers hosting them. */
@@ -592,4 +603,31 @@ export const RUN_OPTION_NAMES: readonly (keyof RunOptions)[] = [
 export function holdFor(settings: RunSettings, writer: number): number {
   const hold = settings.holdMs;
   return typeof hold === "number" ? hold : hold[writer % hold.length];
+}
+
+/**
+ * The table a run writes: an insert's or a counter's own, `parents` for
+ * parents and children, `""` for a task (whose effects are its own).
+ *
+ * @example The table of a counter run
+ * ```ts
+ * import { workloadTable } from "./plan.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(
+ *   workloadTable({ kind: "counter", table: "c", increments: 1, by: 1, transaction: true }),
+ *   "c",
+ * );
+ * ```
+ */
+export function workloadTable(workload: WorkloadSettings): string {
+  switch (workload.kind) {
+    case "insert":
+    case "counter":
+      return workload.table;
+    case "parentChildren":
+      return "parents";
+    case "task":
+      return "";
+  }
 }

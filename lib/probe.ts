@@ -209,7 +209,7 @@ function checkLevels(options: ProbeOptions): number[] {
 }
 
 function lostOf(plan: ProbePlan, report: Report): number | null {
-  if (report.settings.workload === "insert") {
+  if (report.settings.workload.kind === "insert") {
     return acknowledgement(plan.db, report).lost.length;
   }
   return report.counter?.lost ?? null;
@@ -367,7 +367,7 @@ export async function probe(
       transaction: s.transaction,
       mode: s.mode,
       driverName: s.driverName,
-      workload: s.workload,
+      workload: s.workload.kind,
     },
     levels: results,
     firstLockError,

@@ -15,9 +15,11 @@ Deno.test("dealing: rows go round the writers like cards, and the counts agree",
           const dealt = dealtRows(w, writers, rows);
           assert.equal(dealtRowCount(w, writers, rows), dealt.length);
           const ops = operationCount(w, writers, {
-            rowCount: rows,
-            rowsPerTransaction: perTx,
-          });
+            kind: "insert",
+            table: "t",
+            columns: ["a"],
+            rows,
+          }, perTx);
           assert.equal(ops, Math.ceil(dealt.length / perTx));
           total += dealt.length;
         }
@@ -25,5 +27,14 @@ Deno.test("dealing: rows go round the writers like cards, and the counts agree",
       }
     }
   }
-  assert.equal(operationCount(2, 3, { perWriter: 7 }), 7);
+  assert.equal(
+    operationCount(2, 3, {
+      kind: "counter",
+      table: "c",
+      increments: 7,
+      by: 1,
+      transaction: true,
+    }, 1),
+    7,
+  );
 });

@@ -128,7 +128,16 @@ Deno.test("assertions that need an insert run's rows refuse other runs and other
   );
   const counterRun = {
     ...report,
-    settings: { ...report.settings, workload: "counter" },
+    settings: {
+      ...report.settings,
+      workload: {
+        kind: "counter",
+        table: "messages",
+        increments: 1,
+        by: 1,
+        transaction: true,
+      },
+    },
   } as Report;
   for (
     const check of [

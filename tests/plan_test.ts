@@ -17,13 +17,12 @@ Deno.test("resolvePlan() applies every default in one place", () => {
     path: "/tmp/x.db",
     driver: new URL("../lib/drivers/node_sqlite.ts", import.meta.url).href,
     driverName: null,
-    workload: "insert",
-    table: "messages",
-    columns: ["msg"],
-    rows: 3,
-    counter: null,
-    task: null,
-    parentChildren: null,
+    workload: {
+      kind: "insert",
+      table: "messages",
+      columns: ["msg"],
+      rows: 3,
+    },
     writers: 3,
     threads: 3,
     busyWait: "sqlite",
@@ -49,7 +48,10 @@ Deno.test("resolvePlan() takes rows with the same columns in any order, not othe
       rows: [{ a: 1, b: 2 }, { b: 3, a: 4 }],
     },
   });
-  assert.deepEqual(s.columns, ["a", "b"]);
+  assert.deepEqual(
+    s.workload.kind === "insert" ? s.workload.columns : null,
+    ["a", "b"],
+  );
   assert.throws(
     () =>
       resolvePlan({

@@ -84,10 +84,10 @@ async function runHostBeating(init: HostInit, io: HostIO): Promise<void> {
   let driver: Driver | undefined;
   try {
     driver = await loadDriver(settings.driver);
-    if (settings.task !== null) {
+    if (settings.workload.kind === "task") {
       task = taskFunction(
-        await import(settings.task.module),
-        settings.task.module,
+        await import(settings.workload.module),
+        settings.workload.module,
       );
     }
     for (const writer of init.writers) {

@@ -1,7 +1,13 @@
 // Private: one transaction of each workload, as a writer runs it: its
 // statements, its waits (SQLite's, through the busy wait), its hold, its
 // crash point, its commit number and its certain lock tenure.
-import type { CrashSpec, RunSettings } from "../plan.ts";
+import type {
+  CounterSettings,
+  CrashSpec,
+  ParentChildrenSettings,
+  RunSettings,
+  TaskSettings,
+} from "../plan.ts";
 import { holdFor } from "../plan.ts";
 import type { ClassifiedError } from "../sqlite/_classify.ts";
 import type { BusyWait } from "./_busy_wait.ts";
@@ -104,15 +110,16 @@ export class Transactions {
         ? this.#insertRowsOrWait(op, index)
         : this.#insertRowsSync(op);
     }
-    switch (settings.workload) {
+    const workload = settings.workload;
+    switch (workload.kind) {
       case "insert":
         return this.#insertRows(op, index);
       case "counter":
-        return this.#incrementCounter(index);
+        return this.#incrementCounter(workload, index);
       case "parentChildren":
-        return this.#parentAndChildren(op, index);
-      default:
-        return this.#runTask(op, index);
+        return this.#parentAndChildren(workload, op, index);
+      case "task":
+        return this.#runTask(workload, op, index);
     }
   }
 
@@ -275,10 +282,13 @@ export class Transactions {
     return { rowids, read: null, wrote: null, commitSeq };
   }
 
-  async #incrementCounter(index: number): Promise<TransactionResult> {
-    const { by, transaction } = this.#settings.counter!;
+  async #incrementCounter(
+    workload: CounterSettings,
+    index: number,
+  ): Promise<TransactionResult> {
+    const { by, transaction } = workload;
     const { readCounter, writeCounter } = this.#ctx.statements;
-    const table = this.#settings.table;
+    const table = workload.table;
     const readValue = (): number => {
       const row = readCounter!.get() as { n: number } | undefined;
       if (row === undefined) {
@@ -315,6 +325,7 @@ export class Transactions {
   }
 
   async #parentAndChildren(
+    workload: ParentChildrenSettings,
     op: Operation,
     index: number,
   ): Promise<TransactionResult> {
@@ -328,15 +339,19 @@ export class Transactions {
     this.#lockTaken();
     this.#state(WriterState.holding);
     const parentId = Number(parent.lastInsertRowid);
-    for (let i = 0; i < this.#settings.parentChildren!.children; i++) {
+    for (let i = 0; i < workload.children; i++) {
       insertChild!.run(parentId, i);
     }
     const commitSeq = await this.#finish(index, true, true);
     return { rowids: [parentId], read: null, wrote: null, commitSeq };
   }
 
-  async #runTask(op: Operation, index: number): Promise<TransactionResult> {
-    const { transaction, params } = this.#settings.task!;
+  async #runTask(
+    workload: TaskSettings,
+    op: Operation,
+    index: number,
+  ): Promise<TransactionResult> {
+    const { transaction, params } = workload;
     const ctx = this.#ctx;
     const holdsLock = transaction ? await this.#begin() : false;
     if (!holdsLock) this.#state(WriterState.running);

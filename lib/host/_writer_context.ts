@@ -58,15 +58,16 @@ export function prepareWriter(
   connection: Connection,
   settings: RunSettings,
 ): WriterStatements {
-  const table = quoteIdent(settings.table);
-  const counter = settings.counter !== null;
-  const family = settings.parentChildren !== null;
+  const workload = settings.workload;
+  const counter = workload.kind === "counter";
+  const family = workload.kind === "parentChildren";
+  const table = counter ? quoteIdent(workload.table) : "";
   return {
     begin: connection.prepare(BEGIN[settings.transaction]),
     commit: connection.prepare("COMMIT"),
     rollback: connection.prepare("ROLLBACK"),
-    insert: settings.workload === "insert"
-      ? connection.prepare(insertSql(settings.table, settings.columns))
+    insert: workload.kind === "insert"
+      ? connection.prepare(insertSql(workload.table, workload.columns))
       : null,
     readCounter: counter
       ? connection.prepare(`SELECT n FROM ${table} WHERE id = 1`)

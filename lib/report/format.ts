@@ -1,5 +1,6 @@
 // The report as text: settings first, then done/intended, failures by
 // class, latency and throughput (the pgbench/k6 shape).
+import type { RunSettings, WorkloadSettings } from "../plan.ts";
 import type { Report } from "./report.ts";
 
 function ms(value: number): string {
@@ -22,6 +23,45 @@ function crashMissed(report: Report, writer: number): string {
     return "its host crashed for another reason first";
   }
   return "the operation failed before its crash point";
+}
+
+/** What the writers did, for the summary's first line. */
+function what(workload: WorkloadSettings): string {
+  switch (workload.kind) {
+    case "insert":
+      return `insert into "${workload.table}"`;
+    case "counter":
+      return `counter in "${workload.table}"`;
+    case "parentChildren":
+      return `parents and children in "parents" and "children"`;
+    case "task":
+      return `task ${workload.module}`;
+  }
+}
+
+/** The summary's transactions line. */
+function transactions(s: RunSettings): string {
+  const w = s.workload;
+  switch (w.kind) {
+    case "parentChildren":
+      return `${s.transaction}, a parent and ${w.children} children each, hold ${
+        hold(s.holdMs)
+      }`;
+    case "task":
+      return `${
+        w.transaction ? s.transaction : "none (the task's own)"
+      }, one task call each, hold ${hold(s.holdMs)}`;
+    case "insert":
+      return `${s.transaction}, ${s.rowsPerTransaction} row${
+        s.rowsPerTransaction === 1 ? "" : "s"
+      } each, hold ${hold(s.holdMs)}`;
+    case "counter":
+      return `${
+        w.transaction ? s.transaction : "none (read, then write)"
+      }, ${w.increments} increments of ${w.by} per writer, hold ${
+        hold(s.holdMs)
+      } between read and write`;
+  }
 }
 
 /**
@@ -48,15 +88,9 @@ export function formatReport(report: Report): string {
     lines.push(`  ${(label + ":").padEnd(23)} ${value}`);
   };
   lines.push(
-    `dbhammer: ${
-      s.task !== null
-        ? `task ${s.task.module}`
-        : s.parentChildren !== null
-        ? `parents and children in "parents" and "children"`
-        : `${
-          s.workload === "insert" ? "insert into" : "counter in"
-        } "${s.table}"`
-    } (${s.driverName ?? s.driver}, SQLite ${report.sqliteVersion})`,
+    `dbhammer: ${what(s.workload)} (${
+      s.driverName ?? s.driver
+    }, SQLite ${report.sqliteVersion})`,
   );
   lines.push("settings");
   row("database", s.path);
@@ -75,26 +109,7 @@ export function formatReport(report: Report): string {
   row("journal / synchronous", `${s.journalMode ?? "?"} / ${s.synchronous}`);
   row("strategy", s.strategy.name);
   row("busy timeout", `${s.busyTimeoutMs} ms`);
-  row(
-    "transactions",
-    s.parentChildren !== null
-      ? `${s.transaction}, a parent and ${s.parentChildren.children} children each, hold ${
-        hold(s.holdMs)
-      }`
-      : s.task !== null
-      ? `${
-        s.task.transaction ? s.transaction : "none (the task's own)"
-      }, one task call each, hold ${hold(s.holdMs)}`
-      : s.counter === null
-      ? `${s.transaction}, ${s.rowsPerTransaction} row${
-        s.rowsPerTransaction === 1 ? "" : "s"
-      } each, hold ${hold(s.holdMs)}`
-      : `${
-        s.counter.transaction ? s.transaction : "none (read, then write)"
-      }, ${s.counter.increments} increments of ${s.counter.by} per writer, hold ${
-        hold(s.holdMs)
-      } between read and write`,
-  );
+  row("transactions", transactions(s));
   if (s.crash !== null) {
     row(
       "crash injection",
@@ -114,7 +129,7 @@ export function formatReport(report: Report): string {
       pct(report.ok, report.intended)
     })${
       // Only inserts know their rows ahead.
-      s.workload === "insert"
+      s.workload.kind === "insert"
         ? `, ${report.rowsWritten}/${report.rowsIntended} rows`
         : ""}`,
   );

@@ -17,6 +17,7 @@ import {
 } from "./_timeline.ts";
 import { formatReport } from "./format.ts";
 import type { Outcome, Report } from "./report.ts";
+import { workloadTable } from "../plan.ts";
 
 /** Failures listed one by one, after the table by code. */
 const MAX_FAILURE_ROWS = 50;
@@ -220,7 +221,9 @@ export function htmlReport(report: Report): string {
   const { svg, note } = timeline(report);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
-<title>dbhammer report: ${escape(report.settings.table)}</title>
+<title>dbhammer report: ${
+    escape(workloadTable(report.settings.workload) || "task")
+  }</title>
 <style>
 body{font:14px/1.4 system-ui,sans-serif;margin:20px;max-width:1240px;color:#222}
 h1{font-size:20px}h2{font-size:16px;margin-top:28px}h3{font-size:14px}

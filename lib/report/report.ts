@@ -260,8 +260,8 @@ function counterSummary(
   input: ReportInput,
   ok: Outcome[],
 ): CounterSummary | null {
-  const settings = input.settings.counter;
-  if (settings === null) return null;
+  const settings = input.settings.workload;
+  if (settings.kind !== "counter") return null;
   const before = input.baseline.counter ?? 0;
   const after = input.counterAfter ?? before;
   const expected = before + ok.length * settings.by;

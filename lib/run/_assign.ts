@@ -1,6 +1,6 @@
 // Private: dealing a plan's operations to its writers, and what recognises
 // each row afterwards.
-import { dealtRows, perWriter } from "../_deal.ts";
+import { dealtRows, operationCount } from "../_deal.ts";
 import type { StoredFingerprints } from "../_fingerprint.ts";
 import type { WriterAssignment } from "../host/_protocol.ts";
 import type { HammerPlan, RunSettings } from "../plan.ts";
@@ -20,9 +20,15 @@ export function assign(
     { length: settings.writers },
     (_, id) => ({ id, operations: [], values: [] }),
   );
-  if (plan.workload.kind !== "insert") {
-    const count = perWriter(settings);
+  const workload = settings.workload;
+  if (plan.workload.kind !== "insert" || workload.kind !== "insert") {
     for (const writer of writers) {
+      const count = operationCount(
+        writer.id,
+        settings.writers,
+        workload,
+        settings.rowsPerTransaction,
+      );
       for (let seq = 0; seq < count; seq++) {
         writer.operations.push({ seq, keys: [], fingerprints: [] });
       }
@@ -37,7 +43,7 @@ export function assign(
       // The values go to the host flat; the orchestrator keeps only what
       // recognises each row afterwards.
       const fingerprints = chunk.map((key) => {
-        const row = settings.columns.map((c) => toSqlValue(rows[key][c]));
+        const row = workload.columns.map((c) => toSqlValue(rows[key][c]));
         for (const value of row) writer.values.push(value);
         return stored.of(row);
       });

@@ -10,7 +10,7 @@ import {
 import { type Affinity, affinityOf, NUMERIC_TEXT } from "../_fingerprint.ts";
 import { taskFunction } from "../host/_writer_context.ts";
 import type { JournalMode } from "../fixture.ts";
-import type { RunSettings } from "../plan.ts";
+import type { CounterSettings, InsertSettings, RunSettings } from "../plan.ts";
 import type { Baseline } from "../report/report.ts";
 import { type ClassifiedError, classifyError } from "../sqlite/_classify.ts";
 import {
@@ -30,7 +30,7 @@ export interface Prepared {
   sqliteVersion: string;
 }
 
-function checkColumns(columns: ColumnInfo[], settings: RunSettings): void {
+function checkColumns(columns: ColumnInfo[], settings: InsertSettings): void {
   const names = new Set(columns.map((c) => c.name));
   for (const column of settings.columns) {
     if (!names.has(column)) {
@@ -59,14 +59,16 @@ function checkColumns(columns: ColumnInfo[], settings: RunSettings): void {
   }
 }
 
-function prepareCounter(conn: Connection, settings: RunSettings): void {
+function prepareCounter(
+  conn: Connection,
+  settings: CounterSettings,
+  path: string,
+): void {
   const table = quoteIdent(settings.table);
   conn.prepare(
     `CREATE TABLE IF NOT EXISTS ${table} (id INTEGER PRIMARY KEY, n INTEGER NOT NULL DEFAULT 0)`,
   ).run();
-  const names = requireTable(conn, settings.table, settings.path).map((c) =>
-    c.name
-  );
+  const names = requireTable(conn, settings.table, path).map((c) => c.name);
   if (!names.includes("id") || !names.includes("n")) {
     throw invalid(
       "table",
@@ -127,7 +129,7 @@ function freeLowKeys(
 
 /** What the run learns of the table before anything is written. */
 export interface Inspected {
-  /** An insert run's columns' affinities, in `settings.columns` order. */
+  /** An insert run's columns' affinities, in the workload's `columns` order. */
   affinities: Affinity[];
   /** The table's rowid alias (its sole INTEGER PRIMARY KEY), if the rows give it. */
   rowidColumn: string | null;
@@ -143,25 +145,26 @@ export function inspectDatabase(
 ): Inspected {
   let affinities: Affinity[] = [];
   let rowidColumn: string | null = null;
-  if (settings.workload === "insert") {
-    const columns = requireTable(conn, settings.table, settings.path);
+  const insert = settings.workload;
+  if (insert.kind === "insert") {
+    const columns = requireTable(conn, insert.table, settings.path);
     try {
-      conn.prepare(`SELECT rowid FROM ${quoteIdent(settings.table)} LIMIT 0`)
+      conn.prepare(`SELECT rowid FROM ${quoteIdent(insert.table)} LIMIT 0`)
         .all();
     } catch {
       throw invalid(
         "table",
-        `"${settings.table}" has no rowid (a WITHOUT ROWID table or a view); dbhammer finds each written row by the rowid its insert returned`,
+        `"${insert.table}" has no rowid (a WITHOUT ROWID table or a view); dbhammer finds each written row by the rowid its insert returned`,
       );
     }
-    checkColumns(columns, settings);
-    const strict = isStrict(conn, settings.table);
-    affinities = settings.columns.map((name) =>
+    checkColumns(columns, insert);
+    const strict = isStrict(conn, insert.table);
+    affinities = insert.columns.map((name) =>
       affinityOf(columns.find((c) => c.name === name)!.type, strict)
     );
     const keys = columns.filter((c) => c.primaryKey);
     if (keys.length === 1 && keys[0].type.toUpperCase() === "INTEGER") {
-      if (settings.columns.includes(keys[0].name)) rowidColumn = keys[0].name;
+      if (insert.columns.includes(keys[0].name)) rowidColumn = keys[0].name;
     }
   }
   // Refuse a database nobody can write before any writer is spawned. A busy
@@ -223,27 +226,38 @@ export function applyDatabase(
       throw wrapped;
     }
   }
-  if (settings.counter !== null) prepareCounter(conn, settings);
-  if (settings.parentChildren !== null) {
+  const workload = settings.workload;
+  if (workload.kind === "counter") {
+    prepareCounter(conn, workload, settings.path);
+  }
+  if (workload.kind === "parentChildren") {
     conn.exec(
       `CREATE TABLE IF NOT EXISTS parents (id INTEGER PRIMARY KEY, writer INTEGER, seq INTEGER);
        CREATE TABLE IF NOT EXISTS children (id INTEGER PRIMARY KEY, parent_id INTEGER NOT NULL, i INTEGER)`,
     );
   }
-  const row = settings.task !== null ? { n: 0, m: 0 } : conn.prepare(
+  // A task's effects are its own: no table to measure it against.
+  const table = workload.kind === "task"
+    ? null
+    : workload.kind === "parentChildren"
+    ? "parents"
+    : workload.table;
+  const row = table === null ? { n: 0, m: 0 } : conn.prepare(
     `SELECT count(*) AS n, coalesce(max(rowid), 0) AS m FROM ${
-      quoteIdent(settings.table)
+      quoteIdent(table)
     }`,
   ).get() as { n: number; m: number };
   const maxRowid = Number(row.m);
-  const lowKeys = inspected.rowidColumn === null
+  const lowKeys = inspected.rowidColumn === null || table === null
     ? []
-    : freeLowKeys(conn, settings.table, rows, inspected.rowidColumn, maxRowid);
+    : freeLowKeys(conn, table, rows, inspected.rowidColumn, maxRowid);
   return {
     baseline: {
       rows: Number(row.n),
       maxRowid,
-      counter: settings.counter === null ? null : readCounter(conn, settings),
+      counter: workload.kind === "counter"
+        ? readCounter(conn, workload.table)
+        : null,
       ...(lowKeys.length > 0 ? { lowKeys } : {}),
     },
     journalMode: (settings.journalMode ?? current) as JournalMode,
@@ -262,7 +276,7 @@ export function setupFailure(
   error: ClassifiedError,
 ): Error {
   const message = `Writer host ${hostId} could not set up (load the driver${
-    settings.task === null ? "" : " and the task module"
+    settings.workload.kind === "task" ? " and the task module" : ""
   }, open ${settings.path}): ${error.message}`;
   const problem = problemOf(error);
   if (problem === null) return new Error(message);
@@ -291,9 +305,9 @@ export async function checkTaskModule(specifier: string): Promise<void> {
   taskFunction(module, specifier);
 }
 
-export function readCounter(conn: Connection, settings: RunSettings): number {
+export function readCounter(conn: Connection, table: string): number {
   const row = conn.prepare(
-    `SELECT n FROM ${quoteIdent(settings.table)} WHERE id = 1`,
+    `SELECT n FROM ${quoteIdent(table)} WHERE id = 1`,
   ).get() as { n: number } | undefined;
   return Number(row?.n ?? 0);
 }

@@ -31,9 +31,10 @@ function resolveUnknowns(
   const unknown = outcomes.filter((o) => o.outcome === "unknown");
   if (unknown.length === 0) return;
   const ok = outcomes.filter((o) => o.outcome === "ok");
-  if (settings.counter !== null) {
+  const workload = settings.workload;
+  if (workload.kind === "counter") {
     const applied = ((counterAfter ?? 0) - (baseline.counter ?? 0)) /
-        settings.counter.by - ok.length;
+        workload.by - ok.length;
     const resolved = applied === 0
       ? "absent"
       : applied === unknown.length
@@ -43,14 +44,14 @@ function resolveUnknowns(
     return;
   }
   // A custom task's effects are its own: nothing to look for.
-  if (settings.workload !== "insert") return;
+  if (workload.kind !== "insert") return;
   const claimed = new Set(ok.flatMap((o) => o.rowids));
   const free = new Map<string, number[]>();
   for (
     const row of readNewRows(
       conn,
-      settings.table,
-      settings.columns,
+      workload.table,
+      workload.columns,
       baseline.maxRowid,
       baseline.lowKeys,
     )
@@ -100,9 +101,9 @@ export async function afterRun(
       }
     }
     conn.exec(`PRAGMA busy_timeout = ${LOCK_RELEASE_WAIT_MS}`);
-    const counterAfter = settings.counter === null
-      ? undefined
-      : readCounter(conn, settings);
+    const counterAfter = settings.workload.kind === "counter"
+      ? readCounter(conn, settings.workload.table)
+      : undefined;
     resolveUnknowns(conn, settings, baseline, outcomes, counterAfter);
     return { lockFree, counterAfter };
   } finally {

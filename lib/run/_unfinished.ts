@@ -68,7 +68,7 @@ export async function unfinishedWriters(
     : new Set<number>();
   const unfinished: UnfinishedWriter[] = [];
   const inTask = (state: number): boolean =>
-    settings.task !== null &&
+    settings.workload.kind === "task" &&
     (state === WriterState.running || state === WriterState.holding);
   const stuckTasks: number[] = [];
   const awaitingTasks: number[] = [];

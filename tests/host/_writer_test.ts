@@ -147,7 +147,9 @@ Deno.test("task: a custom module runs under the strategy, once per operation", a
     strategy: queue(),
   });
   assert.equal(
-    report.settings.task?.module,
+    report.settings.workload.kind === "task"
+      ? report.settings.workload.module
+      : null,
     new URL("insert_message.ts", TASKS).href,
   );
   assertNoLockErrors(report);
