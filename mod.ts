@@ -56,6 +56,7 @@ export {
   DEFAULT_MAX_THREADS,
   DEFAULT_MAX_WRITERS,
   type HammerPlan,
+  type InsertSettings,
   type InsertWorkload,
   MAX_THREADS,
   MAX_WRITERS,
@@ -72,6 +73,7 @@ export {
   type TaskWorkload,
   type TransactionMode,
   type Workload,
+  type WorkloadSettings,
 } from "./lib/plan.ts";
 export { hammer, liveHosts } from "./lib/hammer.ts";
 export {

@@ -357,6 +357,7 @@ export type Workload =
 
 /** The parent/children workload's settings. */
 export interface ParentChildrenSettings {
+  /** The workload. */
   kind: "parentChildren";
   /** Child rows per parent. */
   children: number;
@@ -366,6 +367,7 @@ export interface ParentChildrenSettings {
 
 /** The task workload's settings, with defaults applied. */
 export interface TaskSettings {
+  /** The workload. */
   kind: "task";
   /** The task module's URL. */
   module: string;
@@ -387,6 +389,7 @@ export interface HammerPlan extends RunOptions {
 
 /** The insert workload's settings, with defaults applied. */
 export interface InsertSettings {
+  /** The workload. */
   kind: "insert";
   /** Table written to. */
   table: string;
@@ -405,6 +408,7 @@ export type WorkloadSettings =
 
 /** The counter workload's settings, with defaults applied. */
 export interface CounterSettings {
+  /** The workload. */
   kind: "counter";
   /** Its table (columns `id` and `n`). */
   table: string;
