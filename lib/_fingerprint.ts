@@ -2,7 +2,7 @@
 // database can be matched to the write that put it there without keeping the
 // (possibly very large) values in the report.
 import { type Connection, quoteIdent } from "./sqlite/_connection.ts";
-import type { SqlValue } from "./table.ts";
+import type { SqlValue } from "./driver.ts";
 
 function mix(h1: number, h2: number, code: number): [number, number] {
   h1 = Math.imul(h1 ^ code, 0x01000193);

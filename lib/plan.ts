@@ -387,6 +387,22 @@ export interface HammerPlan extends RunOptions {
   workload: Workload;
 }
 
+/** The table's state before the run, to tell old rows from new ones. */
+export interface Baseline {
+  /** Rows in the table before the run. */
+  rows: number;
+  /** Largest rowid before the run (0 for an empty table). */
+  maxRowid: number;
+  /** Counter workload: the counter's value before the run, else `null`. */
+  counter: number | null;
+  /**
+   * Rowids at or below `maxRowid`, free before the run, that the run's rows
+   * bring themselves (their INTEGER PRIMARY KEY): where to look for the
+   * run's rows besides above `maxRowid`. Empty or absent when none.
+   */
+  lowKeys?: number[];
+}
+
 /** The insert workload's settings, with defaults applied. */
 export interface InsertSettings {
   /** The workload. */

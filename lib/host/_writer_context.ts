@@ -3,24 +3,13 @@
 import type { ClassifiedError } from "../sqlite/_classify.ts";
 import type { SharedInts } from "./_memory.ts";
 import type { HostQueue } from "./_queue.ts";
-import {
-  type Connection,
-  insertSql,
-  quoteIdent,
-} from "../sqlite/_connection.ts";
-import type { DriverStatement, SqlValue } from "../driver.ts";
+import type { Connection } from "../sqlite/_connection.ts";
+import type { DriverStatement } from "../driver.ts";
+import { workloadModule } from "../workloads/_registry.ts";
+import type { Operation } from "../workloads/_module.ts";
 import type { Outcome, RunSettings, TaskContext } from "../plan.ts";
 
-/**
- * One operation (transaction) as a writer runs it. The orchestrator keeps
- * which input rows it holds and their fingerprints (`PlannedOperation`).
- */
-export interface Operation {
-  /** Index of the operation in the writer's own sequence. */
-  seq: number;
-  /** Each row's values, in `RunSettings.columns` order (inserts). */
-  rows: SqlValue[][];
-}
+export type { Operation } from "../workloads/_module.ts";
 
 /**
  * What a writer records of an operation: an {@linkcode Outcome} without the
@@ -39,14 +28,8 @@ export interface WriterStatements {
   begin: DriverStatement;
   commit: DriverStatement;
   rollback: DriverStatement;
-  /** The insert workload's INSERT, else `null`. */
-  insert: DriverStatement | null;
-  /** The counter workload's read and write, else `null`. */
-  readCounter: DriverStatement | null;
-  writeCounter: DriverStatement | null;
-  /** The parent/children workload's inserts, else `null`. */
-  insertParent: DriverStatement | null;
-  insertChild: DriverStatement | null;
+  /** The workload's own (see its module's `statements`). */
+  workload: unknown;
 }
 
 /**
@@ -58,29 +41,14 @@ export function prepareWriter(
   connection: Connection,
   settings: RunSettings,
 ): WriterStatements {
-  const workload = settings.workload;
-  const counter = workload.kind === "counter";
-  const family = workload.kind === "parentChildren";
-  const table = counter ? quoteIdent(workload.table) : "";
   return {
     begin: connection.prepare(BEGIN[settings.transaction]),
     commit: connection.prepare("COMMIT"),
     rollback: connection.prepare("ROLLBACK"),
-    insert: workload.kind === "insert"
-      ? connection.prepare(insertSql(workload.table, workload.columns))
-      : null,
-    readCounter: counter
-      ? connection.prepare(`SELECT n FROM ${table} WHERE id = 1`)
-      : null,
-    writeCounter: counter
-      ? connection.prepare(`UPDATE ${table} SET n = ? WHERE id = 1`)
-      : null,
-    insertParent: family
-      ? connection.prepare("INSERT INTO parents (writer, seq) VALUES (?, ?)")
-      : null,
-    insertChild: family
-      ? connection.prepare("INSERT INTO children (parent_id, i) VALUES (?, ?)")
-      : null,
+    workload: workloadModule(settings.workload).statements(
+      connection,
+      settings.workload,
+    ),
   };
 }
 

@@ -1,14 +1,10 @@
 // The report as text: settings first, then done/intended, failures by
 // class, latency and throughput (the pgbench/k6 shape).
-import type { RunSettings, WorkloadSettings } from "../plan.ts";
+import { workloadModule } from "../workloads/_registry.ts";
 import type { Report } from "./report.ts";
 
 function ms(value: number): string {
   return value >= 100 ? `${value.toFixed(0)} ms` : `${value.toFixed(2)} ms`;
-}
-
-function hold(value: number | number[]): string {
-  return typeof value === "number" ? `${value} ms` : `[${value.join(", ")}] ms`;
 }
 
 function pct(part: number, whole: number): string {
@@ -23,45 +19,6 @@ function crashMissed(report: Report, writer: number): string {
     return "its host crashed for another reason first";
   }
   return "the operation failed before its crash point";
-}
-
-/** What the writers did, for the summary's first line. */
-function what(workload: WorkloadSettings): string {
-  switch (workload.kind) {
-    case "insert":
-      return `insert into "${workload.table}"`;
-    case "counter":
-      return `counter in "${workload.table}"`;
-    case "parentChildren":
-      return `parents and children in "parents" and "children"`;
-    case "task":
-      return `task ${workload.module}`;
-  }
-}
-
-/** The summary's transactions line. */
-function transactions(s: RunSettings): string {
-  const w = s.workload;
-  switch (w.kind) {
-    case "parentChildren":
-      return `${s.transaction}, a parent and ${w.children} children each, hold ${
-        hold(s.holdMs)
-      }`;
-    case "task":
-      return `${
-        w.transaction ? s.transaction : "none (the task's own)"
-      }, one task call each, hold ${hold(s.holdMs)}`;
-    case "insert":
-      return `${s.transaction}, ${s.rowsPerTransaction} row${
-        s.rowsPerTransaction === 1 ? "" : "s"
-      } each, hold ${hold(s.holdMs)}`;
-    case "counter":
-      return `${
-        w.transaction ? s.transaction : "none (read, then write)"
-      }, ${w.increments} increments of ${w.by} per writer, hold ${
-        hold(s.holdMs)
-      } between read and write`;
-  }
 }
 
 /**
@@ -88,7 +45,7 @@ export function formatReport(report: Report): string {
     lines.push(`  ${(label + ":").padEnd(23)} ${value}`);
   };
   lines.push(
-    `dbhammer: ${what(s.workload)} (${
+    `dbhammer: ${workloadModule(s.workload).what(s.workload)} (${
       s.driverName ?? s.driver
     }, SQLite ${report.sqliteVersion})`,
   );
@@ -109,7 +66,10 @@ export function formatReport(report: Report): string {
   row("journal / synchronous", `${s.journalMode ?? "?"} / ${s.synchronous}`);
   row("strategy", s.strategy.name);
   row("busy timeout", `${s.busyTimeoutMs} ms`);
-  row("transactions", transactions(s));
+  row(
+    "transactions",
+    workloadModule(s.workload).transactions(s.workload, s),
+  );
   if (s.crash !== null) {
     row(
       "crash injection",

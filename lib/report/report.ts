@@ -5,9 +5,9 @@
  * @module
  */
 import { codeName } from "../sqlite/_classify.ts";
-import type { Outcome, OutcomeKind, RunSettings } from "../plan.ts";
+import type { Baseline, Outcome, OutcomeKind, RunSettings } from "../plan.ts";
 
-export type { Outcome, OutcomeKind };
+export type { Baseline, Outcome, OutcomeKind };
 import denoJson from "../../deno.json" with { type: "json" };
 
 /** The counter workload's result. */
@@ -113,22 +113,6 @@ export interface HostSummary {
   ended: HostEnd;
   /** Why it crashed or was stopped, in words, if it did not finish. */
   error: string | null;
-}
-
-/** The table's state before the run, to tell old rows from new ones. */
-export interface Baseline {
-  /** Rows in the table before the run. */
-  rows: number;
-  /** Largest rowid before the run (0 for an empty table). */
-  maxRowid: number;
-  /** Counter workload: the counter's value before the run, else `null`. */
-  counter: number | null;
-  /**
-   * Rowids at or below `maxRowid`, free before the run, that the run's rows
-   * bring themselves (their INTEGER PRIMARY KEY): where to look for the
-   * run's rows besides above `maxRowid`. Empty or absent when none.
-   */
-  lowKeys?: number[];
 }
 
 /** Everything a run did. Plain data: `JSON.stringify` keeps all of it. */

@@ -1,17 +1,11 @@
 // Private: what a run checks and changes in the database before its writers
 // start: the table and that it can be written (writing nothing), then the
 // journal mode, the workload's tables and the baseline.
-import {
-  type ColumnInfo,
-  databaseError,
-  problemOf,
-  requireTable,
-} from "../_db.ts";
-import { type Affinity, affinityOf, NUMERIC_TEXT } from "../_fingerprint.ts";
+import { databaseError, problemOf } from "../_db.ts";
+import { NUMERIC_TEXT } from "../_fingerprint.ts";
 import { taskFunction } from "../host/_writer_context.ts";
 import type { JournalMode } from "../fixture.ts";
-import type { CounterSettings, InsertSettings, RunSettings } from "../plan.ts";
-import type { Baseline } from "../report/report.ts";
+import type { Baseline, RunSettings } from "../plan.ts";
 import { type ClassifiedError, classifyError } from "../sqlite/_classify.ts";
 import {
   type Connection,
@@ -23,73 +17,15 @@ import {
 import { DatabaseError } from "../sqlite/database_error.ts";
 import type { Row } from "../table.ts";
 import { invalid } from "../_validate.ts";
+import type { Inspected } from "../workloads/_module.ts";
+import { workloadModule } from "../workloads/_registry.ts";
+
+export type { Inspected };
 
 export interface Prepared {
   baseline: Baseline;
   journalMode: JournalMode;
   sqliteVersion: string;
-}
-
-function checkColumns(columns: ColumnInfo[], settings: InsertSettings): void {
-  const names = new Set(columns.map((c) => c.name));
-  for (const column of settings.columns) {
-    if (!names.has(column)) {
-      throw invalid(
-        "rows",
-        `"${column}" is not a column of ${settings.table} (its columns: ${
-          [...names].join(", ")
-        })`,
-        TypeError,
-        { reason: "not-a-column", column, table: settings.table },
-      );
-    }
-  }
-  for (const c of columns) {
-    if (
-      c.notNull && !c.hasDefault && !c.primaryKey &&
-      !settings.columns.includes(c.name)
-    ) {
-      throw invalid(
-        "rows",
-        `they lack column "${c.name}" of ${settings.table}, which is NOT NULL without a default`,
-        TypeError,
-        { reason: "missing-column", column: c.name, table: settings.table },
-      );
-    }
-  }
-}
-
-function prepareCounter(
-  conn: Connection,
-  settings: CounterSettings,
-  path: string,
-): void {
-  const table = quoteIdent(settings.table);
-  conn.prepare(
-    `CREATE TABLE IF NOT EXISTS ${table} (id INTEGER PRIMARY KEY, n INTEGER NOT NULL DEFAULT 0)`,
-  ).run();
-  const names = requireTable(conn, settings.table, path).map((c) => c.name);
-  if (!names.includes("id") || !names.includes("n")) {
-    throw invalid(
-      "table",
-      `${settings.table} has no counter columns id and n (its columns: ${
-        names.join(", ")
-      })`,
-    );
-  }
-  conn.prepare(`INSERT OR IGNORE INTO ${table} (id, n) VALUES (1, 0)`).run();
-}
-
-/** Whether `table` is a STRICT table (SQLite 3.37+; false before). */
-function isStrict(conn: Connection, table: string): boolean {
-  try {
-    const row = conn.prepare(
-      "SELECT strict FROM pragma_table_list WHERE schema = 'main' AND name = ? COLLATE NOCASE",
-    ).get(table) as { strict?: number } | undefined;
-    return Number(row?.strict ?? 0) === 1;
-  } catch {
-    return false;
-  }
 }
 
 /**
@@ -127,14 +63,6 @@ function freeLowKeys(
   return [...keys].filter((key) => !taken.has(key));
 }
 
-/** What the run learns of the table before anything is written. */
-export interface Inspected {
-  /** An insert run's columns' affinities, in the workload's `columns` order. */
-  affinities: Affinity[];
-  /** The table's rowid alias (its sole INTEGER PRIMARY KEY), if the rows give it. */
-  rowidColumn: string | null;
-}
-
 /**
  * Checks the table and that the database can be written, writing nothing:
  * a run that stops here leaves the database as it was.
@@ -143,30 +71,11 @@ export function inspectDatabase(
   conn: Connection,
   settings: RunSettings,
 ): Inspected {
-  let affinities: Affinity[] = [];
-  let rowidColumn: string | null = null;
-  const insert = settings.workload;
-  if (insert.kind === "insert") {
-    const columns = requireTable(conn, insert.table, settings.path);
-    try {
-      conn.prepare(`SELECT rowid FROM ${quoteIdent(insert.table)} LIMIT 0`)
-        .all();
-    } catch {
-      throw invalid(
-        "table",
-        `"${insert.table}" has no rowid (a WITHOUT ROWID table or a view); dbhammer finds each written row by the rowid its insert returned`,
-      );
-    }
-    checkColumns(columns, insert);
-    const strict = isStrict(conn, insert.table);
-    affinities = insert.columns.map((name) =>
-      affinityOf(columns.find((c) => c.name === name)!.type, strict)
-    );
-    const keys = columns.filter((c) => c.primaryKey);
-    if (keys.length === 1 && keys[0].type.toUpperCase() === "INTEGER") {
-      if (insert.columns.includes(keys[0].name)) rowidColumn = keys[0].name;
-    }
-  }
+  const inspected = workloadModule(settings.workload).inspect(
+    conn,
+    settings.workload,
+    settings.path,
+  );
   // Refuse a database nobody can write before any writer is spawned. A busy
   // error only means someone else is writing right now: not our concern.
   try {
@@ -187,7 +96,7 @@ export function inspectDatabase(
       );
     }
   }
-  return { affinities, rowidColumn };
+  return inspected;
 }
 
 /**
@@ -227,21 +136,9 @@ export function applyDatabase(
     }
   }
   const workload = settings.workload;
-  if (workload.kind === "counter") {
-    prepareCounter(conn, workload, settings.path);
-  }
-  if (workload.kind === "parentChildren") {
-    conn.exec(
-      `CREATE TABLE IF NOT EXISTS parents (id INTEGER PRIMARY KEY, writer INTEGER, seq INTEGER);
-       CREATE TABLE IF NOT EXISTS children (id INTEGER PRIMARY KEY, parent_id INTEGER NOT NULL, i INTEGER)`,
-    );
-  }
-  // A task's effects are its own: no table to measure it against.
-  const table = workload.kind === "task"
-    ? null
-    : workload.kind === "parentChildren"
-    ? "parents"
-    : workload.table;
+  const module = workloadModule(workload);
+  module.prepare(conn, workload, settings.path);
+  const table = module.baselineTable(workload);
   const row = table === null ? { n: 0, m: 0 } : conn.prepare(
     `SELECT count(*) AS n, coalesce(max(rowid), 0) AS m FROM ${
       quoteIdent(table)
@@ -255,9 +152,7 @@ export function applyDatabase(
     baseline: {
       rows: Number(row.n),
       maxRowid,
-      counter: workload.kind === "counter"
-        ? readCounter(conn, workload.table)
-        : null,
+      counter: module.counterValue(conn, workload),
       ...(lowKeys.length > 0 ? { lowKeys } : {}),
     },
     journalMode: (settings.journalMode ?? current) as JournalMode,
@@ -303,13 +198,6 @@ export async function checkTaskModule(specifier: string): Promise<void> {
     );
   }
   taskFunction(module, specifier);
-}
-
-export function readCounter(conn: Connection, table: string): number {
-  const row = conn.prepare(
-    `SELECT n FROM ${quoteIdent(table)} WHERE id = 1`,
-  ).get() as { n: number } | undefined;
-  return Number(row?.n ?? 0);
 }
 
 /**

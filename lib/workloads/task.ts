@@ -1,0 +1,40 @@
+// The task workload: the user's own function, once per operation, with
+// the writer's connection, in a transaction unless it opts out.
+import type { TaskSettings } from "../plan.ts";
+import {
+  hold,
+  NOTHING_INSPECTED,
+  type TransactionContext,
+  type TransactionResult,
+  type WorkloadModule,
+} from "./_module.ts";
+
+async function run(
+  ctx: TransactionContext<null>,
+  settings: TaskSettings,
+  seq: number,
+): Promise<TransactionResult> {
+  const { transaction, params } = settings;
+  const holdsLock = transaction ? await ctx.begin() : false;
+  if (!holdsLock) ctx.state("running");
+  await ctx.task!({ db: ctx.connection, writer: ctx.writer, seq, params });
+  const commitSeq = await ctx.finish(true, transaction);
+  return { rowids: [], read: null, wrote: null, commitSeq };
+}
+
+/** A task module's function, `operations` calls per writer. */
+export const task: WorkloadModule<TaskSettings, null> = {
+  statements: () => null,
+  run: (ctx, settings, op) => run(ctx, settings, op.seq),
+  inspect: () => NOTHING_INSPECTED,
+  prepare(): void {},
+  // A task's effects are its own: no table to measure, nothing to settle.
+  baselineTable: () => null,
+  counterValue: () => null,
+  settle(): void {},
+  what: (settings) => `task ${settings.module}`,
+  transactions: (settings, run) =>
+    `${
+      settings.transaction ? run.transaction : "none (the task's own)"
+    }, one task call each, hold ${hold(run.holdMs)}`,
+};
