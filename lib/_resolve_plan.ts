@@ -2,6 +2,8 @@
 // TypeError or RangeError naming the option and the value before anything
 // is spawned.
 import { operationCount } from "./_deal.ts";
+import { checkBoolean } from "./_plan_checks.ts";
+import { resolveWorkload } from "./workloads/_registry.ts";
 import { FixtureDb, JOURNAL_MODES, SYNCHRONOUS_MODES } from "./fixture.ts";
 import {
   choice,
@@ -10,24 +12,18 @@ import {
   MAX_TIMEOUT_MS,
   rejectUnknownOptions,
 } from "./_validate.ts";
-import { dirname, isAbsolute, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { dirname, resolve } from "node:path";
 import { DEFAULT_DRIVER, driverSpecifier } from "./sqlite/_load.ts";
 import { checkStrategyObject, type Strategy } from "./strategies.ts";
-import type { Row } from "./table.ts";
 import {
   type CrashSpec,
-  DEFAULT_COUNTER_WRITERS,
   DEFAULT_DEADLINE_MS,
   DEFAULT_MAX_THREADS,
-  DEFAULT_MAX_WRITERS,
   type HammerPlan,
   MAX_THREADS,
-  MAX_WRITERS,
   RUN_OPTION_NAMES,
   type RunSettings,
   type TransactionMode,
-  type WorkloadSettings,
 } from "./plan.ts";
 
 const TRANSACTION_MODES: readonly TransactionMode[] = [
@@ -35,16 +31,6 @@ const TRANSACTION_MODES: readonly TransactionMode[] = [
   "immediate",
   "exclusive",
 ];
-
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
-
-function isPlainRowValue(value: unknown): boolean {
-  return value === null || typeof value === "string" ||
-    typeof value === "number" ||
-    typeof value === "bigint" || typeof value === "boolean" ||
-    value instanceof Uint8Array;
-}
 
 /**
  * Validates a plan and applies every default, without touching the database
@@ -104,120 +90,17 @@ export function resolvePlan(plan: HammerPlan): RunSettings {
       } (expected { kind: "insert", table, rows } , { kind: "counter", increments } or { kind: "task", module, operations })`,
     );
   }
-  let settled: WorkloadSettings;
-  let writers: number;
   const rowsPerTransaction = integer(
     "rowsPerTransaction",
     plan.rowsPerTransaction ?? 1,
     1,
     Number.MAX_SAFE_INTEGER,
   );
-  if (workload.kind === "insert") {
-    rejectUnknownOptions("workload", workload, ["kind", "table", "rows"]);
-    const table = checkTable(workload.table);
-    const rows = workload.rows;
-    if (!Array.isArray(rows)) {
-      throw invalid("rows", `expected an array, got ${typeof rows}`);
-    }
-    if (rows.length === 0) {
-      throw invalid("rows", "empty (nothing to write)", RangeError);
-    }
-    settled = {
-      kind: "insert",
-      table,
-      columns: checkRows(rows),
-      rows: rows.length,
-    };
-    // By default one writer per transaction: with one per row, a writer
-    // would have a single row and `rowsPerTransaction` nothing to group.
-    writers = plan.writers === undefined
-      ? Math.min(
-        Math.ceil(rows.length / rowsPerTransaction),
-        DEFAULT_MAX_WRITERS,
-      )
-      : integer("writers", plan.writers, 1, MAX_WRITERS);
-    if (writers > rows.length) {
-      throw invalid(
-        "writers",
-        `${writers} (more than the ${rows.length} rows to write)`,
-        RangeError,
-      );
-    }
-  } else if (workload.kind === "parentChildren") {
-    rejectUnknownOptions("workload", workload, [
-      "kind",
-      "children",
-      "operations",
-    ]);
-    settled = {
-      kind: "parentChildren",
-      children: integer("children", workload.children, 0, 1_000_000),
-      operations: integer(
-        "operations",
-        workload.operations,
-        1,
-        Number.MAX_SAFE_INTEGER,
-      ),
-    };
-    writers = integer(
-      "writers",
-      plan.writers ?? DEFAULT_COUNTER_WRITERS,
-      1,
-      MAX_WRITERS,
-    );
-  } else if (workload.kind === "task") {
-    rejectUnknownOptions("workload", workload, [
-      "kind",
-      "module",
-      "operations",
-      "params",
-      "transaction",
-    ]);
-    settled = {
-      kind: "task",
-      module: checkModule(workload.module),
-      operations: integer(
-        "operations",
-        workload.operations,
-        1,
-        Number.MAX_SAFE_INTEGER,
-      ),
-      params: checkParams(workload.params),
-      transaction: checkBoolean("transaction", workload.transaction ?? true),
-    };
-    writers = integer(
-      "writers",
-      plan.writers ?? DEFAULT_COUNTER_WRITERS,
-      1,
-      MAX_WRITERS,
-    );
-  } else {
-    rejectUnknownOptions("workload", workload, [
-      "kind",
-      "table",
-      "increments",
-      "by",
-      "transaction",
-    ]);
-    settled = {
-      kind: "counter",
-      table: checkTable(workload.table ?? "counter"),
-      increments: integer(
-        "increments",
-        workload.increments,
-        1,
-        Number.MAX_SAFE_INTEGER,
-      ),
-      by: integer("by", workload.by ?? 1, 1, 2 ** 31),
-      transaction: checkBoolean("transaction", workload.transaction ?? true),
-    };
-    writers = integer(
-      "writers",
-      plan.writers ?? DEFAULT_COUNTER_WRITERS,
-      1,
-      MAX_WRITERS,
-    );
-  }
+  const { settings: settled, writers } = resolveWorkload(
+    workload,
+    plan,
+    rowsPerTransaction,
+  );
   const threads = plan.threads === undefined
     ? Math.min(writers, DEFAULT_MAX_THREADS)
     : integer("threads", plan.threads, 1, Math.min(writers, MAX_THREADS));
@@ -302,47 +185,6 @@ export function resolvePlan(plan: HammerPlan): RunSettings {
   };
 }
 
-function checkBoolean(name: string, value: unknown): boolean {
-  if (typeof value !== "boolean") {
-    throw invalid(name, `${JSON.stringify(value)} (expected true or false)`);
-  }
-  return value;
-}
-
-function checkModule(module: unknown): string {
-  if (module instanceof URL) return module.href;
-  if (typeof module === "string" && module !== "") {
-    if (/^(file|https?|data|blob|jsr|npm):/.test(module)) return module;
-    if (isAbsolute(module)) return pathToFileURL(module).href;
-  }
-  throw invalid(
-    "module",
-    `${
-      JSON.stringify(module)
-    } (expected an absolute path or a URL, e.g. new URL("./task.ts", import.meta.url))`,
-  );
-}
-
-function checkParams(params: unknown): unknown {
-  try {
-    return structuredClone(params);
-  } catch (error) {
-    throw invalid(
-      "params",
-      `${(error as Error).message} (they are sent to every writer)`,
-      TypeError,
-      { cause: error },
-    );
-  }
-}
-
-function checkTable(table: unknown): string {
-  if (typeof table !== "string" || table === "") {
-    throw invalid("table", `${JSON.stringify(table)} (expected a table name)`);
-  }
-  return table;
-}
-
 function checkHold(hold: number | readonly number[]): number | number[] {
   if (typeof hold === "number") {
     return integer("holdMs", hold, 0, MAX_TIMEOUT_MS);
@@ -418,52 +260,6 @@ function checkStrategy(
     }
   }
   return strategy;
-}
-
-function checkRows(rows: readonly Row[]): string[] {
-  const first = rows[0];
-  if (typeof first !== "object" || first === null || Array.isArray(first)) {
-    throw invalid("rows[0]", `expected an object of column values`);
-  }
-  const columns = Object.keys(first);
-  const expected = columns.join(", ");
-  for (let i = 0; i < rows.length; i++) {
-    const row = rows[i];
-    if (typeof row !== "object" || row === null || Array.isArray(row)) {
-      throw invalid(`rows[${i}]`, `expected an object of column values`);
-    }
-    const keys = Object.keys(row);
-    // Values are read by name: the same columns in another order are fine.
-    if (
-      keys.length !== columns.length ||
-      (keys.some((key, k) => key !== columns[k]) &&
-        !keys.every((key) => Object.hasOwn(first, key)))
-    ) {
-      throw invalid(
-        `rows[${i}]`,
-        `its columns (${keys.join(", ")}) differ from rows[0]'s (${expected})`,
-      );
-    }
-    for (const key of keys) {
-      const value = row[key];
-      if (!isPlainRowValue(value)) {
-        throw invalid(
-          `rows[${i}].${key}`,
-          `${typeof value} cannot be stored (expected string, number, bigint, boolean, null or Uint8Array)`,
-        );
-      }
-      if (
-        typeof value === "bigint" && (value < INT64_MIN || value > INT64_MAX)
-      ) {
-        throw invalid(
-          `rows[${i}].${key}`,
-          `${value}n is outside SQLite's 64-bit integer range (-2^63 to 2^63 - 1)`,
-          RangeError,
-        );
-      }
-    }
-  }
-  return columns;
 }
 
 function checkCrash(

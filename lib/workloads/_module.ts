@@ -3,13 +3,18 @@
 // transaction; the orchestrator, the rest.
 import type { DriverStatement, SqlValue } from "../driver.ts";
 import type { Affinity } from "../_fingerprint.ts";
-import type {
-  Baseline,
-  Outcome,
-  RunSettings,
-  TaskContext,
-  WorkloadSettings,
+import {
+  type Baseline,
+  DEFAULT_COUNTER_WRITERS,
+  type HammerPlan,
+  MAX_WRITERS,
+  type Outcome,
+  type RunSettings,
+  type TaskContext,
+  type Workload,
+  type WorkloadSettings,
 } from "../plan.ts";
+import { integer } from "../_validate.ts";
 import type { Connection } from "../sqlite/_connection.ts";
 
 /**
@@ -83,6 +88,15 @@ export interface Inspected {
 
 /** A workload: everything about it that is not the same for all. */
 export interface WorkloadModule<S extends WorkloadSettings, Statements> {
+  /**
+   * The workload's options checked (a bad one throws, naming it), with its
+   * defaults applied, and the run's writers (`plan.writers` or its default).
+   */
+  resolve(
+    workload: Extract<Workload, { kind: S["kind"] }>,
+    plan: HammerPlan,
+    rowsPerTransaction: number,
+  ): { settings: S; writers: number };
   /** The writer's statements, prepared at set-up (reading the schema). */
   statements(conn: Connection, settings: S): Statements;
   /** One operation's transaction. */
@@ -140,3 +154,17 @@ export const NOTHING_INSPECTED: Inspected = {
   affinities: [],
   rowidColumn: null,
 };
+
+/** The writers of a run whose workload has no rows to deal. */
+export function defaultWriters(plan: HammerPlan): number {
+  return integer(
+    "writers",
+    plan.writers ?? DEFAULT_COUNTER_WRITERS,
+    1,
+    MAX_WRITERS,
+  );
+}
+
+/** A count of operations per writer. */
+export const operationsOption = (value: unknown): number =>
+  integer("operations", value, 1, Number.MAX_SAFE_INTEGER);

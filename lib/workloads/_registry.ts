@@ -1,6 +1,6 @@
 // Private: every workload, by kind. A new workload is its own file and one
 // line here; the compiler refuses a kind without one.
-import type { WorkloadSettings } from "../plan.ts";
+import type { HammerPlan, Workload, WorkloadSettings } from "../plan.ts";
 import type { WorkloadModule } from "./_module.ts";
 import { counter } from "./counter.ts";
 import { insert } from "./insert.ts";
@@ -25,4 +25,17 @@ export function workloadModule<S extends WorkloadSettings>(
   settings: S,
 ): WorkloadModule<S, unknown> {
   return WORKLOADS[settings.kind] as unknown as WorkloadModule<S, unknown>;
+}
+
+/** A workload's options resolved by its module, and the run's writers. */
+export function resolveWorkload(
+  workload: Workload,
+  plan: HammerPlan,
+  rowsPerTransaction: number,
+): { settings: WorkloadSettings; writers: number } {
+  const module = WORKLOADS[workload.kind] as unknown as WorkloadModule<
+    WorkloadSettings,
+    unknown
+  >;
+  return module.resolve(workload as never, plan, rowsPerTransaction);
 }

@@ -2,10 +2,12 @@
 // transaction or (the classic lost update) as two statements.
 import type { DriverStatement } from "../driver.ts";
 import type { CounterSettings } from "../plan.ts";
-import { invalid } from "../_validate.ts";
+import { checkBoolean, checkTable } from "../_plan_checks.ts";
+import { integer, invalid, rejectUnknownOptions } from "../_validate.ts";
 import { type Connection, quoteIdent } from "../sqlite/_connection.ts";
 import { requireTable } from "../sqlite/_schema.ts";
 import {
+  defaultWriters,
   hold,
   NOTHING_INSPECTED,
   type TransactionContext,
@@ -62,6 +64,28 @@ async function run(
 
 /** Increments of one counter row, `increments` per writer. */
 export const counter: WorkloadModule<CounterSettings, Statements> = {
+  resolve(workload, plan): { settings: CounterSettings; writers: number } {
+    rejectUnknownOptions("workload", workload, [
+      "kind",
+      "table",
+      "increments",
+      "by",
+      "transaction",
+    ]);
+    const settings: CounterSettings = {
+      kind: "counter",
+      table: checkTable(workload.table ?? "counter"),
+      increments: integer(
+        "increments",
+        workload.increments,
+        1,
+        Number.MAX_SAFE_INTEGER,
+      ),
+      by: integer("by", workload.by ?? 1, 1, 2 ** 31),
+      transaction: checkBoolean("transaction", workload.transaction ?? true),
+    };
+    return { settings, writers: defaultWriters(plan) };
+  },
   statements: (conn, settings) => {
     const table = quoteIdent(settings.table);
     return {

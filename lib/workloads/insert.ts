@@ -2,8 +2,13 @@
 // the rows are dealt to the writers like cards.
 import type { DriverStatement } from "../driver.ts";
 import { affinityOf, readNewRows } from "../_fingerprint.ts";
-import type { InsertSettings } from "../plan.ts";
-import { invalid } from "../_validate.ts";
+import {
+  DEFAULT_MAX_WRITERS,
+  type InsertSettings,
+  MAX_WRITERS,
+} from "../plan.ts";
+import { checkRows, checkTable } from "../_plan_checks.ts";
+import { integer, invalid, rejectUnknownOptions } from "../_validate.ts";
 import {
   type Connection,
   insertSql,
@@ -113,6 +118,43 @@ function runSync(
 
 /** Inserts of the rows given, `rowsPerTransaction` to a transaction. */
 export const insert: WorkloadModule<InsertSettings, Statements> = {
+  resolve(
+    workload,
+    plan,
+    rowsPerTransaction,
+  ): { settings: InsertSettings; writers: number } {
+    rejectUnknownOptions("workload", workload, ["kind", "table", "rows"]);
+    const table = checkTable(workload.table);
+    const rows = workload.rows;
+    if (!Array.isArray(rows)) {
+      throw invalid("rows", `expected an array, got ${typeof rows}`);
+    }
+    if (rows.length === 0) {
+      throw invalid("rows", "empty (nothing to write)", RangeError);
+    }
+    const settings: InsertSettings = {
+      kind: "insert",
+      table,
+      columns: checkRows(rows),
+      rows: rows.length,
+    };
+    // By default one writer per transaction: with one per row, a writer
+    // would have a single row and `rowsPerTransaction` nothing to group.
+    const writers = plan.writers === undefined
+      ? Math.min(
+        Math.ceil(rows.length / rowsPerTransaction),
+        DEFAULT_MAX_WRITERS,
+      )
+      : integer("writers", plan.writers, 1, MAX_WRITERS);
+    if (writers > rows.length) {
+      throw invalid(
+        "writers",
+        `${writers} (more than the ${rows.length} rows to write)`,
+        RangeError,
+      );
+    }
+    return { settings, writers };
+  },
   statements: (conn, settings) =>
     conn.prepare(insertSql(settings.table, settings.columns)),
   run,

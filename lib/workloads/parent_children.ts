@@ -2,9 +2,12 @@
 // transaction, to test all-or-nothing.
 import type { DriverStatement } from "../driver.ts";
 import type { ParentChildrenSettings } from "../plan.ts";
+import { integer, rejectUnknownOptions } from "../_validate.ts";
 import {
+  defaultWriters,
   hold,
   NOTHING_INSPECTED,
+  operationsOption,
   type TransactionContext,
   type TransactionResult,
   type WorkloadModule,
@@ -40,6 +43,22 @@ export const parentChildren: WorkloadModule<
   ParentChildrenSettings,
   Statements
 > = {
+  resolve(
+    workload,
+    plan,
+  ): { settings: ParentChildrenSettings; writers: number } {
+    rejectUnknownOptions("workload", workload, [
+      "kind",
+      "children",
+      "operations",
+    ]);
+    const settings: ParentChildrenSettings = {
+      kind: "parentChildren",
+      children: integer("children", workload.children, 0, 1_000_000),
+      operations: operationsOption(workload.operations),
+    };
+    return { settings, writers: defaultWriters(plan) };
+  },
   statements: (conn) => ({
     parent: conn.prepare("INSERT INTO parents (writer, seq) VALUES (?, ?)"),
     child: conn.prepare("INSERT INTO children (parent_id, i) VALUES (?, ?)"),

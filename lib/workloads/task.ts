@@ -1,9 +1,13 @@
 // The task workload: the user's own function, once per operation, with
 // the writer's connection, in a transaction unless it opts out.
 import type { TaskSettings } from "../plan.ts";
+import { checkBoolean, checkModule, checkParams } from "../_plan_checks.ts";
+import { rejectUnknownOptions } from "../_validate.ts";
 import {
+  defaultWriters,
   hold,
   NOTHING_INSPECTED,
+  operationsOption,
   type TransactionContext,
   type TransactionResult,
   type WorkloadModule,
@@ -24,6 +28,23 @@ async function run(
 
 /** A task module's function, `operations` calls per writer. */
 export const task: WorkloadModule<TaskSettings, null> = {
+  resolve(workload, plan): { settings: TaskSettings; writers: number } {
+    rejectUnknownOptions("workload", workload, [
+      "kind",
+      "module",
+      "operations",
+      "params",
+      "transaction",
+    ]);
+    const settings: TaskSettings = {
+      kind: "task",
+      module: checkModule(workload.module),
+      operations: operationsOption(workload.operations),
+      params: checkParams(workload.params),
+      transaction: checkBoolean("transaction", workload.transaction ?? true),
+    };
+    return { settings, writers: defaultWriters(plan) };
+  },
   statements: () => null,
   run: (ctx, settings, op) => run(ctx, settings, op.seq),
   inspect: () => NOTHING_INSPECTED,
