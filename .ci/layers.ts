@@ -17,7 +17,9 @@ const HOST_MAY_NOT_IMPORT = [
   /^lib\/table\.ts$/,
   /^lib\/hammer\.ts$/,
   /^lib\/probe\.ts$/,
-  /^lib\/assert\.ts$/,
+  /^lib\/assert(\.ts$|\/)/,
+  /^lib\/cli\//,
+  /^cli\.ts$/,
   /^lib\/insert_rows_in_parallel\.ts$/,
 ];
 
