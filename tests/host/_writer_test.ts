@@ -17,10 +17,20 @@ import {
   type Report,
   retry,
   rowCount,
+  type Strategy,
   type TransactionMode,
 } from "../../mod.ts";
 import { AssertionError } from "node:assert";
 import { messagesDb } from "../_helpers.ts";
+import { DatabaseSync } from "node:sqlite";
+import { allocateShared, AtomicInts } from "../../lib/host/_memory.ts";
+import { runWriter } from "../../lib/host/_writer.ts";
+import {
+  prepareWriter,
+  type WriterOutcome,
+} from "../../lib/host/_writer_context.ts";
+import { resolvePlan } from "../../lib/_resolve_plan.ts";
+import { openConnection } from "../../lib/sqlite/_connection.ts";
 
 // Read-modify-write of a counter, and the transaction-mode trap.
 
@@ -394,4 +404,102 @@ Deno.test("lock tenure: unknown where the write is its own transaction", async (
     assert.equal(o.lockAtMs, null);
     assert.equal(o.commitAtMs, null);
   }
+});
+
+// The operation loop alone, on a real connection in this thread: another
+// connection's lock makes each attempt's outcome certain.
+
+/** A writer of `rows` on `db.path`, run here; its records. */
+async function runAlone(
+  path: string,
+  strategy: Strategy,
+  rows: string[],
+): Promise<WriterOutcome[]> {
+  const settings = resolvePlan({
+    db: path,
+    workload: {
+      kind: "insert",
+      table: "messages",
+      rows: rows.map((msg) => ({ msg })),
+    },
+    writers: 1,
+    strategy,
+  });
+  const connection = openConnection(path, { busyTimeoutMs: 0 });
+  const records: WriterOutcome[] = [];
+  try {
+    await runWriter({
+      id: 0,
+      settings,
+      connection,
+      statements: prepareWriter(connection, settings),
+      operations: [{ seq: 0, rows: rows.map((msg) => [msg]) }],
+      shared: new AtomicInts(allocateShared(1)),
+      queue: null,
+      record: (outcome) => records.push(outcome),
+    });
+  } finally {
+    connection.close();
+  }
+  return records;
+}
+
+Deno.test("operation loop: a free lock commits at once, with its tenure and commit number", async () => {
+  await using db = await messagesDb();
+  const [o] = await runAlone(db.path, none(), ["a", "b"]);
+  assert.equal(o.outcome, "ok");
+  assert.equal(o.attempts, 1);
+  assert.equal(o.commitSeq, 1);
+  assert.equal(o.rowids.length, 2);
+  assert.ok(o.lockAtMs! >= o.startMs! && o.commitAtMs! >= o.lockAtMs!);
+  assert.ok(o.endMs! >= o.commitAtMs!);
+  assert.equal(rowCount(db, "messages"), 2);
+});
+
+Deno.test("operation loop: a held lock is a busy error after every try, each try rolled back", async () => {
+  await using db = await messagesDb();
+  const other = new DatabaseSync(db.path);
+  other.exec("BEGIN IMMEDIATE"); // held until every try is over
+  try {
+    const [o] = await runAlone(
+      db.path,
+      retry({ attempts: 3, delayMs: 20, maxDelayMs: 20, jitter: 0 }),
+      ["a"],
+    );
+    assert.equal(o.outcome, "busy");
+    assert.equal(o.code! & 0xff, 5);
+    assert.equal(o.attempts, 3);
+    assert.equal(o.commitSeq, null);
+    assert.equal(o.lockAtMs, null);
+    // Two retry delays of 20 ms are lock wait.
+    assert.ok(o.lockWaitMs >= 39, `${o.lockWaitMs}`);
+  } finally {
+    other.exec("ROLLBACK");
+    other.close();
+  }
+  assert.equal(rowCount(db, "messages"), 0);
+});
+
+Deno.test("operation loop: a lock released during the retry delay commits on the next try", async () => {
+  await using db = await messagesDb();
+  const other = new DatabaseSync(db.path);
+  other.exec("BEGIN IMMEDIATE");
+  // The first try runs before any timer: it meets the lock. The release at
+  // 50 ms comes before the retry at 300 ms.
+  const release = setTimeout(() => other.exec("ROLLBACK"), 50);
+  try {
+    const [o] = await runAlone(
+      db.path,
+      retry({ attempts: 2, delayMs: 300, maxDelayMs: 300, jitter: 0 }),
+      ["a"],
+    );
+    assert.equal(o.outcome, "ok");
+    assert.equal(o.attempts, 2);
+    assert.equal(o.commitSeq, 1);
+    assert.ok(o.lockWaitMs >= 299, `${o.lockWaitMs}`);
+  } finally {
+    clearTimeout(release);
+    other.close();
+  }
+  assert.equal(rowCount(db, "messages"), 1);
 });
