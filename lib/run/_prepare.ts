@@ -5,7 +5,7 @@ import { databaseError, problemOf } from "../_db.ts";
 import { NUMERIC_TEXT } from "../_fingerprint.ts";
 import { taskFunction } from "../host/_writer_context.ts";
 import type { JournalMode } from "../fixture.ts";
-import type { Baseline, RunSettings } from "../plan.ts";
+import { type Baseline, type RunSettings, workloadTable } from "../plan.ts";
 import { type ClassifiedError, classifyError } from "../sqlite/_classify.ts";
 import {
   type Connection,
@@ -138,14 +138,15 @@ export function applyDatabase(
   const workload = settings.workload;
   const module = workloadModule(workload);
   module.prepare(conn, workload, settings.path);
-  const table = module.baselineTable(workload);
-  const row = table === null ? { n: 0, m: 0 } : conn.prepare(
+  // A task's effects are its own: it has no table to count.
+  const table = workloadTable(workload);
+  const row = table === "" ? { n: 0, m: 0 } : conn.prepare(
     `SELECT count(*) AS n, coalesce(max(rowid), 0) AS m FROM ${
       quoteIdent(table)
     }`,
   ).get() as { n: number; m: number };
   const maxRowid = Number(row.m);
-  const lowKeys = inspected.rowidColumn === null || table === null
+  const lowKeys = inspected.rowidColumn === null || table === ""
     ? []
     : freeLowKeys(conn, table, rows, inspected.rowidColumn, maxRowid);
   return {

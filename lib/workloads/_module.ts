@@ -119,8 +119,6 @@ export interface WorkloadModule<S extends WorkloadSettings, Statements> {
   inspect(conn: Connection, settings: S, path: string): Inspected;
   /** Makes what the workload needs (its tables) before the run. */
   prepare(conn: Connection, settings: S, path: string): void;
-  /** The table the baseline counts, or `null` for none. */
-  baselineTable(settings: S): string | null;
   /** The counter's value, for a workload that has one, else `null`. */
   counterValue(conn: Connection, settings: S): number | null;
   /** Settles `unknown` operations against the database, where it can. */

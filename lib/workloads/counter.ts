@@ -111,7 +111,6 @@ export const counter: WorkloadModule<CounterSettings, Statements> = {
     }
     conn.prepare(`INSERT OR IGNORE INTO ${table} (id, n) VALUES (1, 0)`).run();
   },
-  baselineTable: (settings) => settings.table,
   counterValue: (conn, settings) => readCounter(conn, settings.table),
   // Settled when the final value leaves one answer: none of the unknown
   // increments applied, or all of them.

@@ -184,7 +184,6 @@ export const insert: WorkloadModule<InsertSettings, Statements> = {
     return { affinities, rowidColumn };
   },
   prepare(): void {},
-  baselineTable: (settings) => settings.table,
   counterValue: () => null,
   // An unknown insert committed if its rows are there, claimed by no
   // acknowledged write.

@@ -71,7 +71,6 @@ export const parentChildren: WorkloadModule<
        CREATE TABLE IF NOT EXISTS children (id INTEGER PRIMARY KEY, parent_id INTEGER NOT NULL, i INTEGER)`,
     );
   },
-  baselineTable: () => "parents",
   counterValue: () => null,
   // assertAllOrNothing reads the tables: nothing to settle here.
   settle(): void {},

@@ -49,8 +49,7 @@ export const task: WorkloadModule<TaskSettings, null> = {
   run: (ctx, settings, op) => run(ctx, settings, op.seq),
   inspect: () => NOTHING_INSPECTED,
   prepare(): void {},
-  // A task's effects are its own: no table to measure, nothing to settle.
-  baselineTable: () => null,
+  // A task's effects are its own: nothing to settle.
   counterValue: () => null,
   settle(): void {},
   what: (settings) => `task ${settings.module}`,
