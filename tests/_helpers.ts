@@ -17,6 +17,34 @@ export async function messagesDb(options?: FixtureOptions): Promise<FixtureDb> {
   return db;
 }
 
+/** What a `deno` subprocess printed, and its exit code. */
+export interface DenoOutput {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `deno <args>` in `cwd`, without colour, and waits for it. */
+export async function runDeno(
+  args: string[],
+  cwd?: string,
+  env: Record<string, string> = {},
+): Promise<DenoOutput> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args,
+    cwd,
+    env: { NO_COLOR: "1", ...env },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
 /** A temp folder, removed with what is in it when disposed. */
 export async function tempDir(): Promise<AsyncDisposable & { path: string }> {
   const path = await Deno.makeTempDir({ prefix: "dbhammer-test-" });

@@ -17,37 +17,23 @@ import {
   canMakeImmutable,
   chattr,
   corruptDatabase,
+  type DenoOutput,
   holdLock,
+  runDeno,
   tempDir,
 } from "./_helpers.ts";
 
 const CLI = new URL("../cli.ts", import.meta.url).pathname;
 const MOD = new URL("../mod.ts", import.meta.url).href;
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+type Result = DenoOutput;
 
-async function cli(
+function cli(
   args: string[],
   cwd?: string,
   env: Record<string, string> = {},
 ): Promise<Result> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", CLI, ...args],
-    cwd,
-    env: { NO_COLOR: "1", ...env },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
+  return runDeno(["run", "-A", CLI, ...args], cwd, env);
 }
 
 Deno.test("cli: --version and --help (every flag with its default)", async () => {

@@ -4,6 +4,7 @@
 // resolve every module they load from there.
 import assert from "node:assert/strict";
 import { extname, join } from "node:path";
+import { type DenoOutput, runDeno } from "./_helpers.ts";
 
 const ROOT = new URL("..", import.meta.url);
 const TYPES: Record<string, string> = {
@@ -31,22 +32,8 @@ function serveCheckout(): Deno.HttpServer<Deno.NetAddr> {
   );
 }
 
-async function run(
-  args: string[],
-  cwd: string,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args,
-    cwd,
-    env: { NO_COLOR: "1" },
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
-}
+const run = (args: string[], cwd: string): Promise<DenoOutput> =>
+  runDeno(args, cwd);
 
 Deno.test("imported over HTTP: Workers, processes, the libsql driver, the CLI and init all resolve", async () => {
   const server = serveCheckout();
